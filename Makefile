@@ -1,0 +1,58 @@
+# Caminante — the two commands a new user needs: `make run` (demo) and `make test` (whole suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export CAMINANTE_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: install install-test run demo-env migrate test test-sqlite test-postgres lint format bench bench-quick messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+# The demo: embedded SQLite, demo data, web server and outbox worker together.
+run: export CAMINANTE_DEMO ?= 1
+run: export CAMINANTE_DEBUG ?= 1
+run: install
+	$(BIN)/caminante migrate --noinput
+	$(BIN)/caminante seed-demo
+	$(BIN)/caminante print-demo-logins
+	@echo "Caminante is at http://$(HOST):$(PORT)/  (Ctrl-C stops the server and the worker)"
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(BIN)/caminante worker & \
+	  $(BIN)/caminante runserver --noreload $(HOST):$(PORT)
+
+# The whole suite, against CAMINANTE_DATABASE_URL if set (PostgreSQL), else SQLite.
+test: install-test
+	CAMINANTE_TESTING=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check caminante tests bench
+	$(BIN)/ruff format --check caminante tests bench
+	$(BIN)/mypy
+
+format: install-test
+	$(BIN)/ruff format caminante tests bench
+	$(BIN)/ruff check --fix caminante tests bench
+
+bench-quick: install-test
+	CAMINANTE_TESTING=1 $(BIN)/python bench/registry_search.py --quick
+
+messages: install
+	cd caminante && ../$(BIN)/django-admin makemessages -l es -l pt -l en --no-obsolete && ../$(BIN)/django-admin compilemessages
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,1 @@
+"""Caminante: the operational platform for Humanitarian Service Points on the routes out of Venezuela."""

@@ -1,0 +1,124 @@
+"""Shared API plumbing: strict serializers, role permission, JSON errors, token login."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import exceptions, permissions, serializers, viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .models import ServicePoint
+from .roles import Role
+from .scoping import NoScope, Scope, get_or_404
+from .selectors import service_points_for
+
+
+class StrictSerializer(serializers.Serializer):
+    """Rejects fields it does not know, so a typo never silently drops data."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: [_("Unknown field.")] for name in unknown}, code="unknown_field")
+        return super().to_internal_value(data)
+
+
+class HasRole(permissions.BasePermission):
+    """Allows the roles the view declares in `access_roles`."""
+
+    def has_permission(self, request, view):
+        roles = getattr(view, "access_roles", None)
+        if roles is None:
+            return False
+        if roles == "public":
+            return True
+        try:
+            Scope.of(request.user).require(roles)
+        except DjangoPermissionDenied:
+            return False
+        return True
+
+
+class ScopedViewSet(viewsets.GenericViewSet):
+    """A viewset whose queryset comes from a scoped selector; misses are 404 and logged."""
+
+    permission_classes = [permissions.IsAuthenticated, HasRole]
+    lookup_field = "pk"
+
+    def check_role(self, roles) -> None:
+        Scope.of(self.request.user).require(roles)
+
+    def get_object(self):
+        obj = get_or_404(self.get_queryset(), self.request.user, pk=self.kwargs[self.lookup_field])
+        self.check_object_permissions(self.request, obj)
+        return obj
+
+
+def _flatten(detail) -> dict:
+    if isinstance(detail, dict):
+        return {k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in detail.items()}
+    return {"non_field_errors": [str(m) for m in (detail if isinstance(detail, list) else [detail])]}
+
+
+def exception_handler(exc, context):
+    """Errors as JSON: {"code": ..., "message": ..., "errors": {field: [messages]}}, translated."""
+    if isinstance(exc, DjangoValidationError):
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return Response({"code": "invalid", "message": _("The data is not valid."), "errors": errors}, status=400)
+    if isinstance(exc, NoScope):
+        exc = exceptions.NotAuthenticated() if not context["request"].user.is_authenticated else \
+            exceptions.PermissionDenied()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = {"code": "invalid", "message": _("The data is not valid."), "errors": _flatten(exc.detail)}
+    else:
+        detail = getattr(exc, "detail", "")
+        response.data = {"code": getattr(detail, "code", None) or getattr(exc, "default_code", "error"),
+                         "message": str(detail)}
+    return response
+
+
+class TokenRequest(StrictSerializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenView(ObtainAuthToken):
+    """POST {"username", "password"} → {"token"}. Failed attempts count towards the lockout."""
+
+    access_roles = "public"
+    permission_classes = [HasRole]
+
+    @extend_schema(request=TokenRequest, responses=inline_serializer("Token", {"token": serializers.CharField()}))
+    def post(self, request, *args, **kwargs):
+        TokenRequest(data=request.data).is_valid(raise_exception=True)
+        return super().post(request, *args, **kwargs)
+
+
+class ServicePointSerializer(serializers.ModelSerializer):
+    national_society = serializers.CharField(source="national_society.country.code", read_only=True)
+    services = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
+
+    class Meta:
+        model = ServicePoint
+        fields = ["id", "code", "name", "kind", "national_society", "city", "admin_area", "latitude", "longitude",
+                  "corridor", "time_zone", "opening_hours", "services", "status"]
+
+
+class ServicePointViewSet(ScopedViewSet, viewsets.mixins.ListModelMixin, viewsets.mixins.RetrieveModelMixin):
+    serializer_class = ServicePointSerializer
+    access_roles = frozenset(Role)
+
+    def get_queryset(self):
+        return service_points_for(self.request.user).prefetch_related("services").order_by("code")

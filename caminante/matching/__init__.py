@@ -1,0 +1,1 @@
+"""Pure record-matching engine (no Django import)."""

@@ -1,0 +1,152 @@
+from django_countries.serializer_fields import CountryField
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status
+from rest_framework.response import Response
+
+from caminante.core.api import ScopedViewSet, StrictSerializer
+from caminante.core.models import ServicePoint
+from caminante.core.roles import FIELD_WRITERS, PERSON_READERS
+
+from . import selectors, services
+from .models import (
+    WG_DOMAINS,
+    ConsentChannel,
+    ConsentPurpose,
+    Difficulty,
+    DocumentType,
+    Household,
+    Membership,
+    MigrationSituation,
+    Person,
+    Relationship,
+    Sex,
+)
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    national_society = serializers.CharField(source="national_society.country.code", read_only=True)
+    service_point = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    nationality = CountryField()
+
+    class Meta:
+        model = Person
+        fields = ["id", "code", "national_society", "service_point", "given_names", "family_name_1",
+                  "family_name_2", "sex", "birth_date", "birth_date_estimated", "nationality", "document_type",
+                  "document_number", "phone", "phone_e164", "phone_is_whatsapp", "migration_situation",
+                  "has_disability", "pregnant_or_lactating", "unaccompanied_or_separated_child",
+                  "older_person_alone", "chronic_illness", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class PersonInputSerializer(StrictSerializer):
+    given_names = serializers.CharField(max_length=120)
+    family_name_1 = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
+    family_name_2 = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
+    sex = serializers.ChoiceField(choices=Sex.choices)
+    birth_date = serializers.DateField(required=False, allow_null=True, default=None)
+    estimated_age = serializers.IntegerField(required=False, allow_null=True, default=None)
+    nationality = CountryField(required=False, allow_blank=True, default="")
+    document_type = serializers.ChoiceField(choices=DocumentType.choices, required=False, default="")
+    document_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    phone_is_whatsapp = serializers.BooleanField(required=False, default=False)
+    migration_situation = serializers.ChoiceField(choices=MigrationSituation.choices, required=False, default="")
+    pregnant_or_lactating = serializers.BooleanField(required=False, default=False)
+    unaccompanied_or_separated_child = serializers.BooleanField(required=False, default=False)
+    older_person_alone = serializers.BooleanField(required=False, default=False)
+    chronic_illness = serializers.BooleanField(required=False, default=False)
+    survivor_of_violence = serializers.BooleanField(required=False, default=False)
+    washington_group = serializers.DictField(child=serializers.ChoiceField(choices=Difficulty.choices),
+                                             required=False, default=dict)
+    consents = serializers.ListField(child=serializers.ChoiceField(choices=ConsentPurpose.choices))
+    consent_channel = serializers.ChoiceField(choices=ConsentChannel.choices, default=ConsentChannel.IN_PERSON)
+    relationship = serializers.ChoiceField(choices=Relationship.choices, required=False, default="")
+    existing_person_id = serializers.UUIDField(required=False, allow_null=True, default=None)
+    service_point = serializers.SlugRelatedField(slug_field="code", queryset=ServicePoint.objects.all(),
+                                                 required=False, allow_null=True, default=None)
+
+    def validate_washington_group(self, value):
+        allowed = {name for name, _label in WG_DOMAINS}
+        unknown = set(value) - allowed
+        if unknown:
+            raise serializers.ValidationError(f"unknown domains: {', '.join(sorted(unknown))}")
+        return value
+
+
+
+def person_input(validated: dict) -> tuple[services.PersonInput, ServicePoint | None]:
+    """Turn a validated PersonInputSerializer payload into the service's input."""
+    data = dict(validated)
+    service_point = data.pop("service_point")
+    data["wg"] = data.pop("washington_group")
+    data["nationality"] = str(data["nationality"] or "")
+    if data["existing_person_id"]:
+        data["existing_person_id"] = str(data["existing_person_id"])
+    return services.PersonInput(**data), service_point
+
+
+class PersonViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """People registered at service points, within the caller's scope."""
+
+    serializer_class = PersonSerializer
+    access_roles = PERSON_READERS
+
+    def get_queryset(self):
+        return selectors.people_for(self.request.user).select_related("national_society", "service_point")
+
+    @extend_schema(parameters=[OpenApiParameter("search", str, description="name, code, phone or document")])
+    def list(self, request, *args, **kwargs):
+        query = request.query_params.get("search", "").strip()
+        if query:
+            return Response(PersonSerializer(selectors.search_people(request.user, query), many=True).data)
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=PersonInputSerializer, responses={201: PersonSerializer})
+    def create(self, request):
+        self.check_role(FIELD_WRITERS)
+        serializer = PersonInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data, service_point = person_input(serializer.validated_data)
+        person = services.register_person(request.user, data, service_point)
+        return Response(PersonSerializer(person).data, status=status.HTTP_201_CREATED)
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    person = serializers.PrimaryKeyRelatedField(read_only=True)
+    code = serializers.CharField(source="person.code", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["person", "code", "relationship"]
+
+
+class HouseholdSerializer(serializers.ModelSerializer):
+    members = MemberSerializer(many=True, read_only=True)
+    service_point = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Household
+        fields = ["id", "code", "service_point", "members", "created_at"]
+
+
+class HouseholdInputSerializer(StrictSerializer):
+    members = PersonInputSerializer(many=True)
+    service_point = serializers.SlugRelatedField(slug_field="code", queryset=ServicePoint.objects.all(),
+                                                 required=False, allow_null=True, default=None)
+
+
+class HouseholdViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    serializer_class = HouseholdSerializer
+    access_roles = PERSON_READERS
+
+    def get_queryset(self):
+        return selectors.households_for(self.request.user).prefetch_related("members__person")
+
+    @extend_schema(request=HouseholdInputSerializer, responses={201: HouseholdSerializer})
+    def create(self, request):
+        self.check_role(FIELD_WRITERS)
+        serializer = HouseholdInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        members = [person_input(item)[0] for item in serializer.validated_data["members"]]
+        household = services.register_household(request.user, members, serializer.validated_data["service_point"])
+        return Response(HouseholdSerializer(household).data, status=status.HTTP_201_CREATED)

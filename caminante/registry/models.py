@@ -1,0 +1,207 @@
+from datetime import date
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from caminante.core.models import NationalSociety, ServicePoint, Tracked
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    INTERSEX = "intersex", _("Intersex")
+    UNKNOWN = "unknown", _("Not stated")
+
+
+class MigrationSituation(models.TextChoices):
+    IN_TRANSIT = "in_transit", _("In transit")
+    ARRIVING_TO_STAY = "arriving", _("Arriving to stay")
+    SETTLED = "settled", _("Settled")
+    RETURNING = "returning", _("Returning")
+    PENDULAR = "pendular", _("Pendular")
+    HOST_COMMUNITY = "host", _("Host community")
+
+
+class DocumentType(models.TextChoices):
+    NONE = "", _("No document")
+    VE_CEDULA = "ve_cedula", _("Venezuelan identity card (cédula)")
+    PASSPORT = "passport", _("Passport")
+    BIRTH_CERTIFICATE = "birth_certificate", _("Birth certificate")
+    PERMIT = "permit", _("Residence or protection permit (PPT, PEP, carné)")
+    NATIONAL_ID = "national_id", _("National identity card (host country)")
+    OTHER = "other", _("Other")
+
+
+class Difficulty(models.TextChoices):
+    """Washington Group short set answer scale."""
+
+    NONE = "no", _("No difficulty")
+    SOME = "some", _("Some difficulty")
+    A_LOT = "a_lot", _("A lot of difficulty")
+    CANNOT = "cannot", _("Cannot do at all")
+    NOT_ASKED = "", _("Not asked / declined")
+
+
+WG_DOMAINS = [
+    ("wg_seeing", _("Seeing, even if wearing glasses")),
+    ("wg_hearing", _("Hearing, even if using a hearing aid")),
+    ("wg_walking", _("Walking or climbing steps")),
+    ("wg_cognition", _("Remembering or concentrating")),
+    ("wg_selfcare", _("Self-care, such as washing all over or dressing")),
+    ("wg_communication", _("Communicating in the usual language")),
+]
+
+
+class Household(Tracked):
+    national_society = models.ForeignKey(NationalSociety, on_delete=models.PROTECT, related_name="households")
+    service_point = models.ForeignKey(ServicePoint, on_delete=models.PROTECT, related_name="households")
+    code = models.CharField(max_length=16, unique=True)
+
+    def __str__(self) -> str:
+        return self.code
+
+    def get_absolute_url(self) -> str:
+        return reverse("household", kwargs={"household_id": self.pk})
+
+
+class Person(Tracked):
+    national_society = models.ForeignKey(NationalSociety, on_delete=models.PROTECT, related_name="people")
+    # Where the person was first registered.
+    service_point = models.ForeignKey(ServicePoint, on_delete=models.PROTECT, related_name="registered_people")
+    code = models.CharField(max_length=16, unique=True)
+    given_names = models.CharField(_("given names"), max_length=120)
+    family_name_1 = models.CharField(_("first family name"), max_length=80, blank=True)
+    family_name_2 = models.CharField(_("second family name"), max_length=80, blank=True)
+    sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    birth_date_estimated = models.BooleanField(_("date of birth estimated"), default=False)
+    nationality = CountryField(_("nationality"), blank=True)
+    document_type = models.CharField(_("document type"), max_length=20, choices=DocumentType.choices, blank=True)
+    document_number = models.CharField(_("document number"), max_length=40, blank=True)
+    document_number_normalized = models.CharField(max_length=40, blank=True, db_index=True)
+    phone = models.CharField(_("phone / WhatsApp number (as given)"), max_length=40, blank=True)
+    phone_e164 = models.CharField(max_length=20, blank=True, db_index=True)
+    phone_is_whatsapp = models.BooleanField(_("uses WhatsApp on this number"), default=False)
+    migration_situation = models.CharField(
+        _("migration situation"), max_length=12, choices=MigrationSituation.choices, blank=True
+    )
+    wg_seeing = models.CharField(max_length=6, choices=Difficulty.choices, blank=True)
+    wg_hearing = models.CharField(max_length=6, choices=Difficulty.choices, blank=True)
+    wg_walking = models.CharField(max_length=6, choices=Difficulty.choices, blank=True)
+    wg_cognition = models.CharField(max_length=6, choices=Difficulty.choices, blank=True)
+    wg_selfcare = models.CharField(max_length=6, choices=Difficulty.choices, blank=True)
+    wg_communication = models.CharField(max_length=6, choices=Difficulty.choices, blank=True)
+    # Washington Group disability identifier: "a lot of difficulty" or worse in any domain.
+    has_disability = models.BooleanField(default=False, db_index=True)
+    pregnant_or_lactating = models.BooleanField(_("pregnant or lactating"), default=False)
+    unaccompanied_or_separated_child = models.BooleanField(_("unaccompanied or separated child"), default=False)
+    older_person_alone = models.BooleanField(_("older person alone"), default=False)
+    chronic_illness = models.BooleanField(_("chronic illness"), default=False)
+    # Protection fields (survivor of violence, ...): encrypted, readable by protection roles only.
+    protection_data = models.TextField(blank=True, editable=False)
+    # Blocking keys for search and duplicate check: sorted pairs of phonetic name keys.
+    search_name = models.CharField(max_length=300, blank=True)
+    key_given_family1 = models.CharField(max_length=40, blank=True, db_index=True)
+    key_given_family2 = models.CharField(max_length=40, blank=True, db_index=True)
+    key_families = models.CharField(max_length=40, blank=True, db_index=True)
+    key_given2_family1 = models.CharField(max_length=40, blank=True, db_index=True)
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["family_name_1", "given_names"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["national_society", "document_type", "document_number_normalized"],
+                condition=~Q(document_number_normalized=""),
+                name="person_unique_document_per_country",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("person", kwargs={"person_id": self.pk})
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.given_names, self.family_name_1, self.family_name_2) if p)
+
+    def age_on(self, day: date) -> int | None:
+        if not self.birth_date:
+            return None
+        b = self.birth_date
+        return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
+
+    @property
+    def age(self) -> int | None:
+        return self.age_on(date.today())
+
+
+class PersonServicePoint(models.Model):
+    """The service points that have served a person. HSP roles see the people linked to their HSP."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="service_point_links")
+    service_point = models.ForeignKey(ServicePoint, on_delete=models.CASCADE, related_name="person_links")
+    linked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "service_point"], name="person_sp_unique")]
+
+
+class Relationship(models.TextChoices):
+    HEAD = "head", _("Head of household")
+    SPOUSE = "spouse", _("Spouse or partner")
+    CHILD = "child", _("Son or daughter")
+    PARENT = "parent", _("Father or mother")
+    SIBLING = "sibling", _("Brother or sister")
+    GRANDCHILD = "grandchild", _("Grandchild")
+    GRANDPARENT = "grandparent", _("Grandparent")
+    OTHER_RELATIVE = "relative", _("Other relative")
+    NOT_RELATED = "not_related", _("Not related")
+
+
+class Membership(models.Model):
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")
+    relationship = models.CharField(max_length=12, choices=Relationship.choices)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["household", "person"], name="membership_unique"),
+            models.UniqueConstraint(
+                fields=["household"], condition=Q(relationship="head"), name="household_one_head"
+            ),
+        ]
+
+
+class ConsentPurpose(models.TextChoices):
+    ASSISTANCE = "assistance", _("Assistance")
+    WHATSAPP = "whatsapp", _("Contact by WhatsApp")
+    REFERRALS = "referrals", _("Referrals to other organisations")
+    TRACING = "tracing", _("Family tracing")
+
+
+class ConsentChannel(models.TextChoices):
+    IN_PERSON = "in_person", _("In person")
+    PHONE = "phone", _("By phone")
+    WHATSAPP = "whatsapp", _("By WhatsApp")
+    GUARDIAN = "guardian", _("Given by parent or guardian")
+
+
+class Consent(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(max_length=12, choices=ConsentPurpose.choices)
+    granted = models.BooleanField(default=True)
+    channel = models.CharField(max_length=12, choices=ConsentChannel.choices)
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey("core.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    service_point = models.ForeignKey(ServicePoint, null=True, on_delete=models.SET_NULL, related_name="+")
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-recorded_at"]

@@ -1,0 +1,154 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from caminante.assistance.selectors import deliveries_for
+from caminante.core.models import ServicePoint
+from caminante.core.roles import FIELD_WRITERS, PERSON_READERS
+from caminante.core.scoping import access, get_or_404
+from caminante.core.selectors import service_points_for
+
+from . import selectors, services
+from .forms import PersonForm
+from .models import Relationship
+
+MAX_MEMBERS = 12
+
+
+@access(*PERSON_READERS)
+def search(request):
+    query = request.GET.get("q", "").strip()
+    results = selectors.search_people(request.user, query) if query else []
+    return render(request, "registry/search.html", {"query": query, "results": results})
+
+
+def _member_forms(request, count: int, adding: bool) -> list[PersonForm]:
+    """One form per household member. When a member is being added, the typed values are kept
+    in unbound forms so the page shows no errors for a half-filled household."""
+    if request.method != "POST":
+        forms = [PersonForm(prefix=f"m{i}") for i in range(count)]
+        forms[0].initial["relationship"] = Relationship.HEAD
+        return forms
+    if not adding:
+        return [PersonForm(request.POST, prefix=f"m{i}") for i in range(count)]
+    forms = []
+    for i in range(count):
+        typed = PersonForm(request.POST, prefix=f"m{i}")
+        initial = {name: typed[name].data for name in typed.fields} if i < count - 1 else {}
+        forms.append(PersonForm(initial=initial, prefix=f"m{i}"))
+    return forms
+
+
+def _attach_errors(forms: list[PersonForm], exc: ValidationError) -> list[str]:
+    """Put service errors on the right member's fields; return the rest for the page."""
+    general = []
+    for key, msgs in exc.message_dict.items():
+        index, _dot, name = key.partition(".") if key.startswith("member_") else ("", "", key)
+        form = forms[int(index.removeprefix("member_")) - 1] if index else forms[0]
+        if name in form.fields:
+            for message in msgs:
+                form.add_error(name, message)
+        else:
+            general.extend(msgs)
+    return general
+
+
+@access(*FIELD_WRITERS)
+@require_http_methods(["GET", "POST"])
+def register(request):
+    """Register a person or a household, with the duplicate check before saving."""
+    adding = request.method == "POST" and request.POST.get("action") == "add_member"
+    try:
+        count = int(request.POST.get("members") or request.GET.get("members") or 1) + int(adding)
+    except ValueError:
+        count = 1
+    count = max(1, min(count, MAX_MEMBERS))
+    forms = _member_forms(request, count, adding)
+    service_points = None
+    if request.user.service_point_id is None:
+        service_points = service_points_for(request.user)
+    context = {"forms": forms, "members": count, "service_points": service_points, "errors": []}
+    if request.method != "POST" or adding:
+        return render(request, "registry/register.html", context)
+    if not all(form.is_valid() for form in forms):
+        return render(request, "registry/register.html", context, status=400)
+    service_point = None
+    if service_points is not None:
+        service_point = service_points.filter(pk=request.POST.get("service_point") or None).first()
+    # First submit: show possible existing registrations and ask "same person" or "new person".
+    if request.POST.get("checked") != "1":
+        candidates = [
+            selectors.find_candidates(
+                request.user, given_names=f.cleaned_data["given_names"],
+                family_name_1=f.cleaned_data["family_name_1"], family_name_2=f.cleaned_data["family_name_2"],
+                birth_date=f.cleaned_data["birth_date"], document_number=f.cleaned_data["document_number"],
+                phone_e164=_phone_or_blank(f.cleaned_data["phone"], request.user),
+            )
+            for f in forms
+        ]
+        if any(candidates):
+            context.update(candidates=list(zip(forms, candidates, strict=True)), checked=True)
+            return render(request, "registry/register.html", context)
+    inputs = [f.to_input() for f in forms]
+    if count == 1:
+        inputs[0].relationship = ""
+    try:
+        if count == 1:
+            person = services.register_person(request.user, inputs[0], service_point)
+            messages.success(request, _("%(name)s is registered with code %(code)s.")
+                             % {"name": person.full_name, "code": person.code})
+            return redirect("person", person_id=person.pk)
+        household = services.register_household(request.user, inputs, service_point)
+    except ValidationError as exc:
+        context["errors"] = _attach_errors(forms, exc)
+        return render(request, "registry/register.html", context, status=400)
+    messages.success(request, _("Household %(code)s is registered.") % {"code": household.code})
+    return redirect("household", household_id=household.pk)
+
+
+def _phone_or_blank(raw: str, user) -> str:
+    if not raw:
+        return ""
+    region = user.national_society.country.code if user.national_society_id else "VE"
+    try:
+        return services.parse_phone(raw, region)
+    except ValidationError:
+        return ""
+
+
+@access(*PERSON_READERS)
+def person_detail(request, person_id):
+    person = get_or_404(selectors.people_for(request.user).select_related("service_point", "national_society"),
+                        request.user, pk=person_id)
+    protection = services.read_protection_data(request.user, person) if request.GET.get("protection") else None
+    context = {
+        "person": person,
+        "protection": protection,
+        "memberships": person.memberships.select_related("household"),
+        "consents": person.consents.all(),
+        "deliveries": deliveries_for(request.user).filter(person=person)[:50],
+        "quick_services": _quick_services(request.user),
+    }
+    return render(request, "registry/person.html", context)
+
+
+@access(*PERSON_READERS)
+def household_detail(request, household_id):
+    household = get_or_404(selectors.households_for(request.user), request.user, pk=household_id)
+    members = household.members.select_related("person").order_by("joined_at")
+    context = {
+        "household": household,
+        "members": members,
+        "deliveries": deliveries_for(request.user).filter(household=household)[:50],
+        "quick_services": _quick_services(request.user),
+    }
+    return render(request, "registry/household.html", context)
+
+
+def _quick_services(user):
+    """The services offered at the user's HSP, for one-tap recording."""
+    if not user.service_point_id:
+        return []
+    return ServicePoint.objects.get(pk=user.service_point_id).services.filter(active=True)
