@@ -1,11 +1,11 @@
 """The `caminante` command: a thin front to Django management commands.
 
-    caminante worker            deliver the outbox
-    caminante seed-demo         load demo data
-    caminante seed-load --people N
-    caminante audit verify      check the audit hash chain
-    caminante match ...         batch record matching (no database needed)
-    caminante <any django management command>
+caminante worker            deliver the outbox
+caminante seed-demo         load demo data
+caminante seed-load --people N
+caminante audit verify      check the audit hash chain
+caminante match ...         batch record matching (no database needed)
+caminante <any django management command>
 """
 
 import os

@@ -33,9 +33,7 @@ AUDIT_KEY = os.environ.get("CAMINANTE_AUDIT_KEY", SECRET_KEY)
 FIELD_ENCRYPTION_KEY = os.environ.get("CAMINANTE_FIELD_ENCRYPTION_KEY", SECRET_KEY)
 
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("CAMINANTE_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")]
-CSRF_TRUSTED_ORIGINS = [
-    o.strip() for o in os.environ.get("CAMINANTE_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
-]
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CAMINANTE_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 INSTALLED_APPS = [
     "django.contrib.auth",

@@ -17,8 +17,18 @@ class ServiceDeliverySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ServiceDelivery
-        fields = ["id", "service_type", "service_point", "person", "household", "quantity", "unit", "delivered_at",
-                  "note", "created_at"]
+        fields = [
+            "id",
+            "service_type",
+            "service_point",
+            "person",
+            "household",
+            "quantity",
+            "unit",
+            "delivered_at",
+            "note",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
@@ -30,12 +40,14 @@ class ServiceDeliveryInputSerializer(StrictSerializer):
     unit = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     delivered_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    service_point = serializers.SlugRelatedField(slug_field="code", queryset=ServicePoint.objects.all(),
-                                                 required=False, allow_null=True, default=None)
+    service_point = serializers.SlugRelatedField(
+        slug_field="code", queryset=ServicePoint.objects.all(), required=False, allow_null=True, default=None
+    )
 
 
 class ServiceDeliveryViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     serializer_class = ServiceDeliverySerializer
+    queryset = ServiceDelivery.objects.none()
     access_roles = PERSON_READERS
 
     def get_queryset(self):

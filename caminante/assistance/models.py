@@ -34,9 +34,7 @@ class ServiceDelivery(Tracked):
     service_point = models.ForeignKey(ServicePoint, on_delete=models.PROTECT, related_name="deliveries")
     service_type = models.ForeignKey(ServiceType, on_delete=models.PROTECT, related_name="deliveries")
     person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="deliveries")
-    household = models.ForeignKey(
-        Household, null=True, blank=True, on_delete=models.PROTECT, related_name="deliveries"
-    )
+    household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.PROTECT, related_name="deliveries")
     quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2, default=1)
     unit = models.CharField(_("unit"), max_length=30)
     delivered_at = models.DateTimeField(_("delivered at"), default=timezone.now, db_index=True)

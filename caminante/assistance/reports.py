@@ -28,8 +28,7 @@ def _years_ago(today: date, years: int) -> date:
 def age_group_expression(today: date, field_name: str = "person__birth_date") -> Case:
     """The person's age group computed in the database, so it works at any size."""
     whens = [When(**{f"{field_name}__isnull": True}, then=Value(AgeGroup.UNKNOWN.value))]
-    for years, group in ((5, AgeGroup.UNDER_5), (12, AgeGroup.FROM_5), (18, AgeGroup.FROM_12),
-                         (60, AgeGroup.FROM_18)):
+    for years, group in ((5, AgeGroup.UNDER_5), (12, AgeGroup.FROM_5), (18, AgeGroup.FROM_12), (60, AgeGroup.FROM_18)):
         whens.append(When(**{f"{field_name}__gt": _years_ago(today, years)}, then=Value(group.value)))
     return Case(*whens, default=Value(AgeGroup.OVER_60.value), output_field=CharField())
 
@@ -78,8 +77,12 @@ def indicators(user, days: int = 30) -> Indicators:
         tallies = by_national_society(tallies, scope)
     min_cell = settings.REPORT_MIN_CELL
     counts: dict = {}
-    people = (deliveries.exclude(person=None).annotate(age_group=age_group_expression(until.date()))
-              .values("person__sex", "age_group").annotate(n=Count("person", distinct=True)))
+    people = (
+        deliveries.exclude(person=None)
+        .annotate(age_group=age_group_expression(until.date()))
+        .values("person__sex", "age_group")
+        .annotate(n=Count("person", distinct=True))
+    )
     for row in people:
         key = (row["person__sex"], row["age_group"])
         counts[key] = counts.get(key, 0) + row["n"]
@@ -96,8 +99,7 @@ def indicators(user, days: int = 30) -> Indicators:
         services[row["service_type__code"]] = services.get(row["service_type__code"], 0) + row["n"]
 
     names = {t.code: t.name for t in ServiceType.objects.filter(code__in=services)}
-    report.services = sorted(((names.get(c, c), suppress(n, min_cell)) for c, n in services.items()),
-                             key=lambda item: -(item[1] or 0))
+    report.services = sorted(
+        ((names.get(c, c), suppress(n, min_cell)) for c, n in services.items()), key=lambda item: -(item[1] or 0)
+    )
     return report
-
-

@@ -30,8 +30,9 @@ def day_summary(user, service_point: ServicePoint) -> dict:
     anonymous = tallies.aggregate(n=Sum("count"))["n"] or 0
     by_service = {
         row["service_type__code"]: row
-        for row in deliveries.values("service_type__code", "service_type__name_es", "service_type__name_pt",
-                                     "service_type__name_en").annotate(n=Count("id"))
+        for row in deliveries.values(
+            "service_type__code", "service_type__name_es", "service_type__name_pt", "service_type__name_en"
+        ).annotate(n=Count("id"))
     }
     for row in tallies.values("service_type__code").annotate(n=Sum("count")):
         by_service.setdefault(row["service_type__code"], {"n": 0})["tally"] = row["n"]

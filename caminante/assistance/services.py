@@ -37,9 +37,18 @@ def _service_type(service_type) -> ServiceType:
         raise ValidationError({"service_type": _("Unknown service.")}) from exc
 
 
-def record_delivery(user, *, service_type, person: Person | None = None, household: Household | None = None,
-                    quantity=1, unit: str = "", note: str = "", service_point: ServicePoint | None = None,
-                    delivered_at=None) -> ServiceDelivery:
+def record_delivery(
+    user,
+    *,
+    service_type,
+    person: Person | None = None,
+    household: Household | None = None,
+    quantity=1,
+    unit: str = "",
+    note: str = "",
+    service_point: ServicePoint | None = None,
+    delivered_at=None,
+) -> ServiceDelivery:
     """Record a service given to a person or a household at a service point.
 
     The caller passes a person or household it fetched through a scoped selector."""
@@ -56,22 +65,46 @@ def record_delivery(user, *, service_type, person: Person | None = None, househo
         raise ValidationError({"delivered_at": _("A service cannot be recorded in the future.")})
     with transaction.atomic():
         delivery = ServiceDelivery.objects.create(
-            national_society=service_point.national_society, service_point=service_point, service_type=kind,
-            person=person, household=household, quantity=_quantity(quantity), unit=unit or kind.default_unit,
-            note=note[:300], delivered_at=delivered_at, created_by=user, updated_by=user,
+            national_society=service_point.national_society,
+            service_point=service_point,
+            service_type=kind,
+            person=person,
+            household=household,
+            quantity=_quantity(quantity),
+            unit=unit or kind.default_unit,
+            note=note[:300],
+            delivered_at=delivered_at,
+            created_by=user,
+            updated_by=user,
             created_at_point=service_point,
         )
         if person is not None:
             link_to_service_point(person, service_point)
-        audit.record(user, "service.delivered", delivery,
-                     data={"service": kind.code, "quantity": delivery.quantity, "unit": delivery.unit,
-                           "person": str(person.pk) if person else "",
-                           "household": str(household.pk) if household else ""})
+        audit.record(
+            user,
+            "service.delivered",
+            delivery,
+            data={
+                "service": kind.code,
+                "quantity": delivery.quantity,
+                "unit": delivery.unit,
+                "person": str(person.pk) if person else "",
+                "household": str(household.pk) if household else "",
+            },
+        )
     return delivery
 
 
-def record_tally(user, *, service_type, sex: str, age_group: str, count, day: date | None = None,
-                 service_point: ServicePoint | None = None) -> AnonymousTally:
+def record_tally(
+    user,
+    *,
+    service_type,
+    sex: str,
+    age_group: str,
+    count,
+    day: date | None = None,
+    service_point: ServicePoint | None = None,
+) -> AnonymousTally:
     """Count people served without registration, so indicators still include them."""
     scope = require(user, FIELD_WRITERS)
     service_point = acting_service_point(scope, service_point)
@@ -94,10 +127,21 @@ def record_tally(user, *, service_type, sex: str, age_group: str, count, day: da
     kind = _service_type(service_type)
     with transaction.atomic():
         tally = AnonymousTally.objects.create(
-            national_society=service_point.national_society, service_point=service_point, service_type=kind,
-            day=day, sex=sex, age_group=age_group, count=count, created_by=user, updated_by=user,
+            national_society=service_point.national_society,
+            service_point=service_point,
+            service_type=kind,
+            day=day,
+            sex=sex,
+            age_group=age_group,
+            count=count,
+            created_by=user,
+            updated_by=user,
             created_at_point=service_point,
         )
-        audit.record(user, "tally.recorded", tally,
-                     data={"service": kind.code, "sex": sex, "age_group": age_group, "count": count})
+        audit.record(
+            user,
+            "tally.recorded",
+            tally,
+            data={"service": kind.code, "sex": sex, "age_group": age_group, "count": count},
+        )
     return tally

@@ -34,17 +34,23 @@ def _record(request, subject_kwargs, back):
     if form.is_valid():
         try:
             delivery = services.record_delivery(
-                request.user, service_type=form.cleaned_data["service_type"],
-                quantity=form.cleaned_data["quantity"], unit=form.cleaned_data["unit"],
-                note=form.cleaned_data["note"], **subject_kwargs,
+                request.user,
+                service_type=form.cleaned_data["service_type"],
+                quantity=form.cleaned_data["quantity"],
+                unit=form.cleaned_data["unit"],
+                note=form.cleaned_data["note"],
+                **subject_kwargs,
             )
         except ValidationError as exc:
             for msgs in exc.message_dict.values():
                 for message in msgs:
                     messages.error(request, message)
         else:
-            messages.success(request, _("Recorded: %(service)s × %(qty)s %(unit)s") % {
-                "service": delivery.service_type.name, "qty": delivery.quantity.normalize(), "unit": delivery.unit})
+            messages.success(
+                request,
+                _("Recorded: %(service)s × %(qty)s %(unit)s")
+                % {"service": delivery.service_type.name, "qty": delivery.quantity.normalize(), "unit": delivery.unit},
+            )
     else:
         for msgs in form.errors.values():
             for message in msgs:
@@ -82,11 +88,15 @@ def tally(request):
                 for message in msgs:
                     form.add_error(name if name in form.fields else None, message)
         else:
-            messages.success(request, _("Counted %(count)s people served without registration.")
-                             % {"count": form.cleaned_data["count"]})
+            messages.success(
+                request,
+                _("Counted %(count)s people served without registration.") % {"count": form.cleaned_data["count"]},
+            )
             return redirect("tally")
     recent = selectors.recent_tallies(request.user)
-    return render(request, "assistance/tally.html",
-                  {"form": form, "recent": recent, "service_points": service_points},
-                  status=400 if request.method == "POST" else 200)
-
+    return render(
+        request,
+        "assistance/tally.html",
+        {"form": form, "recent": recent, "service_points": service_points},
+        status=400 if request.method == "POST" else 200,
+    )

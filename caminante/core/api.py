@@ -24,7 +24,8 @@ class StrictSerializer(serializers.Serializer):
             unknown = sorted(set(data) - set(self.fields))
             if unknown:
                 raise serializers.ValidationError(
-                    {name: [_("Unknown field.")] for name in unknown}, code="unknown_field")
+                    {name: [_("Unknown field.")] for name in unknown}, code="unknown_field"
+                )
         return super().to_internal_value(data)
 
 
@@ -71,8 +72,11 @@ def exception_handler(exc, context):
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         return Response({"code": "invalid", "message": _("The data is not valid."), "errors": errors}, status=400)
     if isinstance(exc, NoScope):
-        exc = exceptions.NotAuthenticated() if not context["request"].user.is_authenticated else \
-            exceptions.PermissionDenied()
+        exc = (
+            exceptions.NotAuthenticated()
+            if not context["request"].user.is_authenticated
+            else exceptions.PermissionDenied()
+        )
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, Http404):
@@ -84,8 +88,10 @@ def exception_handler(exc, context):
         response.data = {"code": "invalid", "message": _("The data is not valid."), "errors": _flatten(exc.detail)}
     else:
         detail = getattr(exc, "detail", "")
-        response.data = {"code": getattr(detail, "code", None) or getattr(exc, "default_code", "error"),
-                         "message": str(detail)}
+        response.data = {
+            "code": getattr(detail, "code", None) or getattr(exc, "default_code", "error"),
+            "message": str(detail),
+        }
     return response
 
 
@@ -112,12 +118,27 @@ class ServicePointSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ServicePoint
-        fields = ["id", "code", "name", "kind", "national_society", "city", "admin_area", "latitude", "longitude",
-                  "corridor", "time_zone", "opening_hours", "services", "status"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "kind",
+            "national_society",
+            "city",
+            "admin_area",
+            "latitude",
+            "longitude",
+            "corridor",
+            "time_zone",
+            "opening_hours",
+            "services",
+            "status",
+        ]
 
 
 class ServicePointViewSet(ScopedViewSet, viewsets.mixins.ListModelMixin, viewsets.mixins.RetrieveModelMixin):
     serializer_class = ServicePointSerializer
+    queryset = ServicePoint.objects.none()
     access_roles = frozenset(Role)
 
     def get_queryset(self):

@@ -39,8 +39,9 @@ def _digest(prev_hash: str, event: AuditEvent) -> str:
     return hmac.new(settings.AUDIT_KEY.encode(), f"{prev_hash}|{body}".encode(), hashlib.sha256).hexdigest()
 
 
-def record(actor, action: str, obj=None, *, data: dict | None = None, national_society_id=None,
-           service_point_id=None) -> AuditEvent:
+def record(
+    actor, action: str, obj=None, *, data: dict | None = None, national_society_id=None, service_point_id=None
+) -> AuditEvent:
     """Append one event. Call inside the transaction of the change it records."""
     with transaction.atomic():
         if connection.vendor == "postgresql":

@@ -12,9 +12,7 @@ from django.conf import settings
 
 @cache
 def _fernet(key_material: str) -> Fernet:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"caminante-fields").derive(
-        key_material.encode()
-    )
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"caminante-fields").derive(key_material.encode())
     return Fernet(base64.urlsafe_b64encode(key))
 
 

@@ -79,7 +79,7 @@ def post_json(url: str, body: dict, headers: dict | None = None) -> dict:
         if exc.code == 429 or exc.code >= 500:
             raise TemporaryFailure(f"HTTP {exc.code}: {detail}") from exc
         raise PermanentFailure(f"HTTP {exc.code}: {detail}") from exc
-    except (urllib.error.URLError, TimeoutError, ConnectionError, socket.timeout) as exc:
+    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
         raise TemporaryFailure(str(exc)) from exc
     try:
         return json.loads(text)
@@ -95,15 +95,22 @@ def _send_webhook(message: OutboxMessage) -> SendResult:
 def _send_sms(message: OutboxMessage) -> SendResult:
     if not settings.SMS_GATEWAY_URL:
         raise TemporaryFailure("CAMINANTE_SMS_GATEWAY_URL is not set")
-    reply = post_json(settings.SMS_GATEWAY_URL, {"to": message.to, "text": message.payload.get("text", "")},
-                      {"Idempotency-Key": str(message.id)})
+    reply = post_json(
+        settings.SMS_GATEWAY_URL,
+        {"to": message.to, "text": message.payload.get("text", "")},
+        {"Idempotency-Key": str(message.id)},
+    )
     return SendResult(str(reply.get("id", "")))
 
 
 def _send_email(message: OutboxMessage) -> SendResult:
     try:
-        send_mail(message.payload.get("subject", ""), message.payload.get("text", ""),
-                  settings.DEFAULT_FROM_EMAIL, [message.to])
+        send_mail(
+            message.payload.get("subject", ""),
+            message.payload.get("text", ""),
+            settings.DEFAULT_FROM_EMAIL,
+            [message.to],
+        )
     except (OSError, ConnectionError) as exc:
         raise TemporaryFailure(str(exc)) from exc
     return SendResult()
@@ -127,10 +134,14 @@ def claim_next(worker_id: str) -> OutboxMessage | None:
         status=OutboxMessage.Status.SENDING, lease_until__lt=now
     )
     for candidate in OutboxMessage.objects.filter(due).order_by("next_attempt_at").values("id", "status")[:20]:
-        claimed = OutboxMessage.objects.filter(id=candidate["id"], status=candidate["status"]).filter(due).update(
-            status=OutboxMessage.Status.SENDING,
-            lease_until=now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS),
-            claimed_by=worker_id,
+        claimed = (
+            OutboxMessage.objects.filter(id=candidate["id"], status=candidate["status"])
+            .filter(due)
+            .update(
+                status=OutboxMessage.Status.SENDING,
+                lease_until=now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS),
+                claimed_by=worker_id,
+            )
         )
         if claimed:
             return OutboxMessage.objects.get(id=candidate["id"])
@@ -141,28 +152,40 @@ def deliver(message: OutboxMessage) -> None:
     """Send one claimed message and record the outcome on its row."""
     sender = _SENDERS.get(message.channel)
     attempts = message.attempts + 1
-    mine = OutboxMessage.objects.filter(id=message.id, claimed_by=message.claimed_by,
-                                        status=OutboxMessage.Status.SENDING)
+    mine = OutboxMessage.objects.filter(
+        id=message.id, claimed_by=message.claimed_by, status=OutboxMessage.Status.SENDING
+    )
     try:
         if sender is None:
             raise PermanentFailure(f"no sender for channel {message.channel!r}")
         result = sender(message)
     except PermanentFailure as exc:
-        mine.update(status=OutboxMessage.Status.FAILED, attempts=attempts, last_error=str(exc)[:2000],
-                    lease_until=None)
+        mine.update(status=OutboxMessage.Status.FAILED, attempts=attempts, last_error=str(exc)[:2000], lease_until=None)
         log.warning("outbox %s failed permanently: %s", message.id, exc)
         return
     except Exception as exc:  # noqa: BLE001 - any other error is retried; the row keeps the reason
         if attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-            mine.update(status=OutboxMessage.Status.FAILED, attempts=attempts, last_error=str(exc)[:2000],
-                        lease_until=None)
+            mine.update(
+                status=OutboxMessage.Status.FAILED, attempts=attempts, last_error=str(exc)[:2000], lease_until=None
+            )
         else:
-            mine.update(status=OutboxMessage.Status.PENDING, attempts=attempts, last_error=str(exc)[:2000],
-                        next_attempt_at=timezone.now() + backoff(attempts), lease_until=None)
+            mine.update(
+                status=OutboxMessage.Status.PENDING,
+                attempts=attempts,
+                last_error=str(exc)[:2000],
+                next_attempt_at=timezone.now() + backoff(attempts),
+                lease_until=None,
+            )
         log.info("outbox %s attempt %s failed, will retry: %s", message.id, attempts, exc)
         return
-    mine.update(status=OutboxMessage.Status.SENT, attempts=attempts, sent_at=timezone.now(), last_error="",
-                provider_message_id=result.provider_message_id[:200], lease_until=None)
+    mine.update(
+        status=OutboxMessage.Status.SENT,
+        attempts=attempts,
+        sent_at=timezone.now(),
+        last_error="",
+        provider_message_id=result.provider_message_id[:200],
+        lease_until=None,
+    )
 
 
 def deliver_due(worker_id: str | None = None, limit: int = 100) -> int:

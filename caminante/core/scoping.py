@@ -74,8 +74,11 @@ def get_or_404(qs: QuerySet, user, **lookup) -> Model:
             exists = False
         if exists:
             log.warning("out-of-scope access by %s to %s %s", getattr(user, "username", "?"), qs.model, lookup)
-            audit.record(user, "access.denied", data={"model": qs.model._meta.label_lower,
-                                                      "lookup": {k: str(v) for k, v in lookup.items()}})
+            audit.record(
+                user,
+                "access.denied",
+                data={"model": qs.model._meta.label_lower, "lookup": {k: str(v) for k, v in lookup.items()}},
+            )
         raise Http404 from exc
 
 

@@ -23,8 +23,18 @@ def name_tokens(text: str | None) -> list[str]:
 
 def phonetic_key(token: str) -> str:
     t = fold(token).replace(" ", "")
-    for a, b in (("ph", "f"), ("jh", "y"), ("ll", "y"), ("qu", "k"), ("gue", "ge"), ("gui", "gi"),
-                 ("ch", "x"), ("sh", "x"), ("ck", "k"), ("th", "t")):
+    for a, b in (
+        ("ph", "f"),
+        ("jh", "y"),
+        ("ll", "y"),
+        ("qu", "k"),
+        ("gue", "ge"),
+        ("gui", "gi"),
+        ("ch", "x"),
+        ("sh", "x"),
+        ("ck", "k"),
+        ("th", "t"),
+    ):
         t = t.replace(a, b)
     t = re.sub(r"c(?=[ei])", "s", t)
     t = t.replace("c", "k").replace("z", "s").replace("v", "b").replace("w", "u").replace("j", "y")

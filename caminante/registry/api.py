@@ -30,11 +30,32 @@ class PersonSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Person
-        fields = ["id", "code", "national_society", "service_point", "given_names", "family_name_1",
-                  "family_name_2", "sex", "birth_date", "birth_date_estimated", "nationality", "document_type",
-                  "document_number", "phone", "phone_e164", "phone_is_whatsapp", "migration_situation",
-                  "has_disability", "pregnant_or_lactating", "unaccompanied_or_separated_child",
-                  "older_person_alone", "chronic_illness", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "code",
+            "national_society",
+            "service_point",
+            "given_names",
+            "family_name_1",
+            "family_name_2",
+            "sex",
+            "birth_date",
+            "birth_date_estimated",
+            "nationality",
+            "document_type",
+            "document_number",
+            "phone",
+            "phone_e164",
+            "phone_is_whatsapp",
+            "migration_situation",
+            "has_disability",
+            "pregnant_or_lactating",
+            "unaccompanied_or_separated_child",
+            "older_person_alone",
+            "chronic_illness",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
 
@@ -56,14 +77,16 @@ class PersonInputSerializer(StrictSerializer):
     older_person_alone = serializers.BooleanField(required=False, default=False)
     chronic_illness = serializers.BooleanField(required=False, default=False)
     survivor_of_violence = serializers.BooleanField(required=False, default=False)
-    washington_group = serializers.DictField(child=serializers.ChoiceField(choices=Difficulty.choices),
-                                             required=False, default=dict)
+    washington_group = serializers.DictField(
+        child=serializers.ChoiceField(choices=Difficulty.choices), required=False, default=dict
+    )
     consents = serializers.ListField(child=serializers.ChoiceField(choices=ConsentPurpose.choices))
     consent_channel = serializers.ChoiceField(choices=ConsentChannel.choices, default=ConsentChannel.IN_PERSON)
     relationship = serializers.ChoiceField(choices=Relationship.choices, required=False, default="")
     existing_person_id = serializers.UUIDField(required=False, allow_null=True, default=None)
-    service_point = serializers.SlugRelatedField(slug_field="code", queryset=ServicePoint.objects.all(),
-                                                 required=False, allow_null=True, default=None)
+    service_point = serializers.SlugRelatedField(
+        slug_field="code", queryset=ServicePoint.objects.all(), required=False, allow_null=True, default=None
+    )
 
     def validate_washington_group(self, value):
         allowed = {name for name, _label in WG_DOMAINS}
@@ -71,7 +94,6 @@ class PersonInputSerializer(StrictSerializer):
         if unknown:
             raise serializers.ValidationError(f"unknown domains: {', '.join(sorted(unknown))}")
         return value
-
 
 
 def person_input(validated: dict) -> tuple[services.PersonInput, ServicePoint | None]:
@@ -89,6 +111,7 @@ class PersonViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
     """People registered at service points, within the caller's scope."""
 
     serializer_class = PersonSerializer
+    queryset = Person.objects.none()  # for the schema; rows come from the scoped selector
     access_roles = PERSON_READERS
 
     def get_queryset(self):
@@ -131,12 +154,14 @@ class HouseholdSerializer(serializers.ModelSerializer):
 
 class HouseholdInputSerializer(StrictSerializer):
     members = PersonInputSerializer(many=True)
-    service_point = serializers.SlugRelatedField(slug_field="code", queryset=ServicePoint.objects.all(),
-                                                 required=False, allow_null=True, default=None)
+    service_point = serializers.SlugRelatedField(
+        slug_field="code", queryset=ServicePoint.objects.all(), required=False, allow_null=True, default=None
+    )
 
 
 class HouseholdViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     serializer_class = HouseholdSerializer
+    queryset = Household.objects.none()
     access_roles = PERSON_READERS
 
     def get_queryset(self):

@@ -151,6 +151,9 @@ class PersonServicePoint(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["person", "service_point"], name="person_sp_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.person_id} @ {self.service_point_id}"
+
 
 class Relationship(models.TextChoices):
     HEAD = "head", _("Head of household")
@@ -173,10 +176,11 @@ class Membership(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["household", "person"], name="membership_unique"),
-            models.UniqueConstraint(
-                fields=["household"], condition=Q(relationship="head"), name="household_one_head"
-            ),
+            models.UniqueConstraint(fields=["household"], condition=Q(relationship="head"), name="household_one_head"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} in {self.household_id} ({self.relationship})"
 
 
 class ConsentPurpose(models.TextChoices):
@@ -205,3 +209,6 @@ class Consent(models.Model):
 
     class Meta:
         ordering = ["-recorded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} ({'granted' if self.granted else 'refused'})"

@@ -18,8 +18,9 @@ def people_for(user) -> QuerySet[Person]:
     scope = Scope.of(user).require(PERSON_READERS)
     qs = Person.objects.filter(merged_into__isnull=True)
     if scope.role in HSP_ROLES:
-        return qs.filter(national_society_id=scope.national_society_id,
-                         service_point_links__service_point_id=scope.service_point_id)
+        return qs.filter(
+            national_society_id=scope.national_society_id, service_point_links__service_point_id=scope.service_point_id
+        )
     return by_national_society(qs, scope)
 
 
@@ -27,16 +28,20 @@ def households_for(user) -> QuerySet[Household]:
     scope = Scope.of(user).require(PERSON_READERS)
     qs = Household.objects.all()
     if scope.role in HSP_ROLES:
-        return qs.filter(national_society_id=scope.national_society_id).filter(
-            Q(service_point_id=scope.service_point_id)
-            | Q(members__person__service_point_links__service_point_id=scope.service_point_id)
-        ).distinct()
+        return (
+            qs.filter(national_society_id=scope.national_society_id)
+            .filter(
+                Q(service_point_id=scope.service_point_id)
+                | Q(members__person__service_point_links__service_point_id=scope.service_point_id)
+            )
+            .distinct()
+        )
     return by_national_society(qs, scope)
 
 
 def _query_pair_keys(tokens: list[str]) -> set[str]:
     keys = [phonetic_key(t) for t in tokens]
-    return {" ".join(sorted((a, b))) for i, a in enumerate(keys) for b in keys[i + 1:] if a != b} | {
+    return {" ".join(sorted((a, b))) for i, a in enumerate(keys) for b in keys[i + 1 :] if a != b} | {
         f"{k} {k}" for k in keys if keys.count(k) > 1
     }
 
@@ -49,7 +54,9 @@ def name_block(qs: QuerySet[Person], text: str) -> QuerySet[Person]:
         return qs.filter(search_name__contains=folded) if folded else qs.none()
     pairs = _query_pair_keys(tokens)
     return qs.filter(
-        Q(key_given_family1__in=pairs) | Q(key_given_family2__in=pairs) | Q(key_families__in=pairs)
+        Q(key_given_family1__in=pairs)
+        | Q(key_given_family2__in=pairs)
+        | Q(key_families__in=pairs)
         | Q(key_given2_family1__in=pairs)
     )
 
@@ -69,8 +76,11 @@ def search_people(user, query: str, limit: int = 25) -> list[Person]:
         return list(qs.filter(code=code)[:limit])
     digits = _digits(query)
     if len(digits) >= 6 and len(digits) >= len(query.replace(" ", "")) - 3:
-        return list(qs.filter(Q(phone_e164__endswith=digits[-9:])
-                              | Q(document_number_normalized=normalize_document(query)))[:limit])
+        return list(
+            qs.filter(Q(phone_e164__endswith=digits[-9:]) | Q(document_number_normalized=normalize_document(query)))[
+                :limit
+            ]
+        )
     found = list(name_block(qs, query)[:500])
     folded = fold(query)
     found.sort(key=lambda p: -fuzz.token_set_ratio(folded, p.search_name))
@@ -84,9 +94,17 @@ class Candidate:
     reasons: list[str] = field(default_factory=list)
 
 
-def find_candidates(user, *, given_names: str, family_name_1: str = "", family_name_2: str = "",
-                    birth_date=None, phone_e164: str = "", document_number: str = "",
-                    limit: int = 5) -> list[Candidate]:
+def find_candidates(
+    user,
+    *,
+    given_names: str,
+    family_name_1: str = "",
+    family_name_2: str = "",
+    birth_date=None,
+    phone_e164: str = "",
+    document_number: str = "",
+    limit: int = 5,
+) -> list[Candidate]:
     """Possible existing registrations of the person being registered, best first, with reasons.
 
     The seam for the matching engine: blocking here fetches a small candidate set from the
@@ -143,4 +161,3 @@ def _score(person: Person, probe: str, birth_date, phone_e164: str, document: st
             score -= 0.3
             reasons.append(_("different date of birth"))
     return min(score, 1.0), reasons
-

@@ -32,9 +32,22 @@ from .models import (
 
 MAX_AGE = 120
 PERSON_FIELDS = [
-    "given_names", "family_name_1", "family_name_2", "sex", "birth_date", "birth_date_estimated", "nationality",
-    "document_type", "document_number", "phone", "phone_is_whatsapp", "migration_situation",
-    "pregnant_or_lactating", "unaccompanied_or_separated_child", "older_person_alone", "chronic_illness",
+    "given_names",
+    "family_name_1",
+    "family_name_2",
+    "sex",
+    "birth_date",
+    "birth_date_estimated",
+    "nationality",
+    "document_type",
+    "document_number",
+    "phone",
+    "phone_is_whatsapp",
+    "migration_situation",
+    "pregnant_or_lactating",
+    "unaccompanied_or_separated_child",
+    "older_person_alone",
+    "chronic_illness",
     *[name for name, _label in WG_DOMAINS],
 ]
 
@@ -100,8 +113,14 @@ def parse_phone(raw: str, region: str) -> str:
             continue
         if phonenumbers.is_valid_number(number):
             return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    raise ValidationError({"phone": _("“%(phone)s” is not a valid phone number. Include the country code, "
-                                      "for example +58 412 1234567.") % {"phone": raw}})
+    raise ValidationError(
+        {
+            "phone": _(
+                "“%(phone)s” is not a valid phone number. Include the country code, for example +58 412 1234567."
+            )
+            % {"phone": raw}
+        }
+    )
 
 
 def validate_person(data: PersonInput, *, today: date, region: str) -> dict:
@@ -117,12 +136,14 @@ def validate_person(data: PersonInput, *, today: date, region: str) -> dict:
         if birth_date > today:
             errors.setdefault("birth_date", []).append(_("The date of birth cannot be in the future."))
         elif today.year - birth_date.year > MAX_AGE:
-            errors.setdefault("birth_date", []).append(_("That date of birth gives an age over %(max)s years.")
-                                                       % {"max": MAX_AGE})
+            errors.setdefault("birth_date", []).append(
+                _("That date of birth gives an age over %(max)s years.") % {"max": MAX_AGE}
+            )
     elif data.estimated_age is not None:
         if not 0 <= data.estimated_age <= MAX_AGE:
             errors.setdefault("estimated_age", []).append(
-                _("The estimated age must be between 0 and %(max)s years.") % {"max": MAX_AGE})
+                _("The estimated age must be between 0 and %(max)s years.") % {"max": MAX_AGE}
+            )
         else:
             birth_date, estimated = date(today.year - data.estimated_age, 1, 1), True
     phone_e164 = ""
@@ -141,8 +162,11 @@ def validate_person(data: PersonInput, *, today: date, region: str) -> dict:
         errors.setdefault("consents", []).append(_("Unknown consent purpose."))
     if ConsentPurpose.ASSISTANCE not in data.consents:
         errors.setdefault("consents", []).append(
-            _("Registration needs the person's consent to the use of their data for assistance. "
-              "Without it, count them in the anonymous tally instead."))
+            _(
+                "Registration needs the person's consent to the use of their data for assistance. "
+                "Without it, count them in the anonymous tally instead."
+            )
+        )
     if errors:
         raise ValidationError(errors)
     wg = {domain: data.wg.get(domain, "") for domain, _label in WG_DOMAINS}
@@ -198,31 +222,57 @@ def link_to_service_point(person: Person, service_point: ServicePoint) -> None:
 def _create_person(user, service_point: ServicePoint, data: PersonInput, today: date) -> Person:
     cleaned = validate_person(data, today=today, region=service_point.national_society.country.code)
     person = Person(
-        national_society=service_point.national_society, service_point=service_point,
+        national_society=service_point.national_society,
+        service_point=service_point,
         code=_new_unique_code(Person, service_point.national_society.country.code),
-        created_by=user, updated_by=user, created_at_point=service_point, **cleaned,
+        created_by=user,
+        updated_by=user,
+        created_at_point=service_point,
+        **cleaned,
     )
     try:
         with transaction.atomic():
             person.save(force_insert=True)
     except IntegrityError as exc:
-        if "document" in str(exc).lower() or Person.objects.filter(
-            national_society=person.national_society, document_type=person.document_type,
-            document_number_normalized=person.document_number_normalized,
-        ).exclude(document_number_normalized="").exists():
-            raise ValidationError({"document_number": _(
-                "A person with this document number is already registered in this country. "
-                "Search for them instead of registering again.")}) from exc
+        if (
+            "document" in str(exc).lower()
+            or Person.objects.filter(
+                national_society=person.national_society,
+                document_type=person.document_type,
+                document_number_normalized=person.document_number_normalized,
+            )
+            .exclude(document_number_normalized="")
+            .exists()
+        ):
+            raise ValidationError(
+                {
+                    "document_number": _(
+                        "A person with this document number is already registered in this country. "
+                        "Search for them instead of registering again."
+                    )
+                }
+            ) from exc
         raise
     now = timezone.now()
     Consent.objects.bulk_create(
-        Consent(person=person, purpose=purpose, channel=data.consent_channel, recorded_at=now,
-                recorded_by=user, service_point=service_point)
+        Consent(
+            person=person,
+            purpose=purpose,
+            channel=data.consent_channel,
+            recorded_at=now,
+            recorded_by=user,
+            service_point=service_point,
+        )
         for purpose in dict.fromkeys(data.consents)
     )
     link_to_service_point(person, service_point)
-    audit.record(user, "person.registered", person, data={"code": person.code, "consents": data.consents},
-                 service_point_id=service_point.pk)
+    audit.record(
+        user,
+        "person.registered",
+        person,
+        data={"code": person.code, "consents": data.consents},
+        service_point_id=service_point.pk,
+    )
     return person
 
 
@@ -272,9 +322,12 @@ def register_household(user, members: list[PersonInput], service_point: ServiceP
     people: list[tuple[Person, str]] = []
     with transaction.atomic():
         household = Household.objects.create(
-            national_society=service_point.national_society, service_point=service_point,
+            national_society=service_point.national_society,
+            service_point=service_point,
             code=_new_unique_code(Household, service_point.national_society.country.code),
-            created_by=user, updated_by=user, created_at_point=service_point,
+            created_by=user,
+            updated_by=user,
+            created_at_point=service_point,
         )
         for index, member in enumerate(members, start=1):
             try:
@@ -291,8 +344,12 @@ def register_household(user, members: list[PersonInput], service_point: ServiceP
         Membership.objects.bulk_create(
             Membership(household=household, person=person, relationship=rel) for person, rel in people
         )
-        audit.record(user, "household.registered", household,
-                     data={"code": household.code, "members": [str(p.pk) for p, _r in people]})
+        audit.record(
+            user,
+            "household.registered",
+            household,
+            data={"code": household.code, "members": [str(p.pk) for p, _r in people]},
+        )
     return household
 
 

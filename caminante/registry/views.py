@@ -81,9 +81,12 @@ def register(request):
     if request.POST.get("checked") != "1":
         candidates = [
             selectors.find_candidates(
-                request.user, given_names=f.cleaned_data["given_names"],
-                family_name_1=f.cleaned_data["family_name_1"], family_name_2=f.cleaned_data["family_name_2"],
-                birth_date=f.cleaned_data["birth_date"], document_number=f.cleaned_data["document_number"],
+                request.user,
+                given_names=f.cleaned_data["given_names"],
+                family_name_1=f.cleaned_data["family_name_1"],
+                family_name_2=f.cleaned_data["family_name_2"],
+                birth_date=f.cleaned_data["birth_date"],
+                document_number=f.cleaned_data["document_number"],
                 phone_e164=_phone_or_blank(f.cleaned_data["phone"], request.user),
             )
             for f in forms
@@ -97,8 +100,10 @@ def register(request):
     try:
         if count == 1:
             person = services.register_person(request.user, inputs[0], service_point)
-            messages.success(request, _("%(name)s is registered with code %(code)s.")
-                             % {"name": person.full_name, "code": person.code})
+            messages.success(
+                request,
+                _("%(name)s is registered with code %(code)s.") % {"name": person.full_name, "code": person.code},
+            )
             return redirect("person", person_id=person.pk)
         household = services.register_household(request.user, inputs, service_point)
     except ValidationError as exc:
@@ -120,8 +125,11 @@ def _phone_or_blank(raw: str, user) -> str:
 
 @access(*PERSON_READERS)
 def person_detail(request, person_id):
-    person = get_or_404(selectors.people_for(request.user).select_related("service_point", "national_society"),
-                        request.user, pk=person_id)
+    person = get_or_404(
+        selectors.people_for(request.user).select_related("service_point", "national_society"),
+        request.user,
+        pk=person_id,
+    )
     protection = services.read_protection_data(request.user, person) if request.GET.get("protection") else None
     context = {
         "person": person,
