@@ -1,9 +1,9 @@
-"""Short human codes (Crockford base32) with a Luhn mod 32 check character.
+"""Short human codes (Crockford base32) with a Damm check character over GF(32).
 
 A code like ``CO-7K3M-9QF`` is read aloud on a phone or written on paper. Crockford's alphabet
 leaves out I, L, O and U, and decoding maps the look-alikes back (O→0, I/L→1), so a misread
 character is usually still right; the check character catches any single wrong character and
-most swaps of neighbours before any lookup.
+any swap of neighbours before any lookup (Luhn mod 32 would miss swaps of 0 and Z).
 """
 
 import secrets
@@ -14,14 +14,24 @@ _LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
 N = len(ALPHABET)
 
 
+def _gf32_times_x(value: int) -> int:
+    """Multiply by x in GF(2^5) modulo x^5 + x^2 + 1."""
+    value <<= 1
+    return value ^ 0b100101 if value & 0b100000 else value
+
+
+def _damm(chars: str) -> int:
+    """Damm's algorithm with the totally anti-symmetric quasigroup a∘b = x·a + b over GF(32)."""
+    interim = 0
+    for char in chars:
+        interim = _gf32_times_x(interim) ^ _VALUE[char]
+    return interim
+
+
 def check_character(payload: str) -> str:
-    """Luhn mod N over the payload characters."""
-    factor, total = 2, 0
-    for char in reversed(payload):
-        addend = factor * _VALUE[char]
-        factor = 1 if factor == 2 else 2
-        total += addend // N + addend % N
-    return ALPHABET[(N - total % N) % N]
+    """The character that brings the payload's Damm interim to zero: any single substitution
+    and any transposition of neighbours (the check character included) is caught."""
+    return ALPHABET[_gf32_times_x(_damm(payload))]
 
 
 def new_code(prefix: str, length: int = 6) -> str:
