@@ -1,0 +1,281 @@
+"""Batch deduplication and linkage: blocking, EM training, vectorised scoring, clustering."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from caminante.matching.blocking import candidate_pairs, feature_keys
+from caminante.matching.compare import COMPARISONS, MISSING, compare, tf_value
+from caminante.matching.model import LOG2E, Model, default_model
+from caminante.matching.record import Features, Record, prepare
+
+__all__ = ["DEFAULT_THRESHOLD", "Match", "dedupe", "link", "score_pairs"]
+
+#: The engine's default decision threshold on the match probability (chosen once).
+DEFAULT_THRESHOLD = 0.5
+#: A pair below this probability keeps two clusters apart (no chaining through a third record).
+CLUSTER_FLOOR = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    record_id_a: str
+    record_id_b: str
+    score: float
+
+
+def _levels(
+    feats_a: Sequence[Features], feats_b: Sequence[Features], pairs: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int8]:
+    out = np.empty((len(pairs), len(COMPARISONS)), dtype=np.int8)
+    for k, (i, j) in enumerate(pairs.tolist()):
+        out[k] = compare(feats_a[i], feats_b[j])
+    return out
+
+
+def _tf_adjustments(model: Model, feats: Sequence[Features]) -> dict[int, npt.NDArray[np.float64]]:
+    adj: dict[int, npt.NDArray[np.float64]] = {}
+    for f, table in model.tf.items():
+        u0 = model.u[f][0]
+        once = table.get("", 0.0)
+        values = np.empty(len(feats))
+        for i, x in enumerate(feats):
+            freq = table.get(tf_value(f, x), once)
+            values[i] = max(-6.0, min(6.0, math.log2(u0 / freq))) if freq > 0 else 0.0
+        adj[f] = values
+    return adj
+
+
+def score_pairs(
+    model: Model,
+    feats_a: Sequence[Features],
+    feats_b: Sequence[Features],
+    pairs: npt.NDArray[np.int64],
+    levels: npt.NDArray[np.int8],
+    population: int,
+) -> npt.NDArray[np.float64]:
+    """Match probability of each pair (vectorised form of `Model.probability`)."""
+    s = np.full(len(pairs), model.prior_log2(population))
+    weights = [np.array(model.m[f]) for f in range(len(COMPARISONS))]
+    for f in range(len(COMPARISONS)):
+        w = np.log2(np.maximum(weights[f], 1e-9)) - np.log2(np.maximum(np.array(model.u[f]), 1e-12))
+        col = levels[:, f]
+        s += np.where(col == MISSING, 0.0, w[np.maximum(col, 0)])
+    tf_a = _tf_adjustments(model, feats_a)
+    for f, adj in tf_a.items():
+        tf_levels = np.array(sorted(COMPARISONS[f].tf_levels), dtype=np.int8)
+        applies = np.isin(levels[:, f], tf_levels)
+        s += np.where(applies, adj[pairs[:, 0]], 0.0)
+    years_a = np.array([x.year for x in feats_a], dtype=np.int64)
+    years_b = np.array([x.year for x in feats_b], dtype=np.int64)
+    far = (levels[:, 2] == 5) & (np.abs(years_a[pairs[:, 0]] - years_b[pairs[:, 1]]) >= 5)
+    household = ((levels[:, 0] >= 4) | far) & (levels[:, 5] != 0)
+    s = np.where(household, np.minimum(s, model.household_cap), s)
+    ca, cb = model.calibration
+    s = ca * s + cb
+    return 1.0 / (1.0 + np.exp(-np.clip(s / LOG2E, -60, 60)))
+
+
+def cross_pairs(keys_a: Sequence[set[str]], keys_b: Sequence[set[str]]) -> npt.NDArray[np.int64]:
+    """Pairs (i in a, j in b) sharing at least one blocking key, each once (no cap: one side
+    is usually small, e.g. tracing requests)."""
+    by_key: dict[str, list[int]] = {}
+    for i, keys in enumerate(keys_a):
+        for key in keys:
+            by_key.setdefault(key, []).append(i)
+    found: set[tuple[int, int]] = set()
+    for j, keys in enumerate(keys_b):
+        for key in keys:
+            for i in by_key.get(key, ()):
+                found.add((i, j))
+    if not found:
+        return np.zeros((0, 2), dtype=np.int64)
+    return np.array(sorted(found), dtype=np.int64)
+
+
+def _random_pairs(n_a: int, n_b: int, k: int, rng: np.random.Generator, same: bool) -> npt.NDArray[np.int64]:
+    if n_a < 2 or n_b < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    i = rng.integers(0, n_a, size=k)
+    j = rng.integers(0, n_b, size=k)
+    if same:
+        keep = i != j
+        i, j = i[keep], j[keep]
+    return np.stack([i, j], axis=1).astype(np.int64)
+
+
+def _train(
+    model: Model,
+    feats_a: Sequence[Features],
+    feats_b: Sequence[Features],
+    pairs: npt.NDArray[np.int64],
+    levels: npt.NDArray[np.int8],
+    same: bool,
+    seed: int = 0,
+) -> Model:
+    rng = np.random.default_rng(seed)
+    sample = levels
+    if len(levels) > 300_000:
+        sample = levels[rng.choice(len(levels), size=300_000, replace=False)]
+    rp = _random_pairs(len(feats_a), len(feats_b), 100_000, rng, same)
+    random_levels = _levels(feats_a, feats_b, rp) if len(rp) else None
+    n_records = len(feats_a) if same else len(feats_b)
+    return model.train_em(sample, random_levels=random_levels, n_records=n_records, n_pairs=len(pairs))
+
+
+def _cluster(
+    n: int,
+    pairs: npt.NDArray[np.int64],
+    probs: npt.NDArray[np.float64],
+    threshold: float,
+    pair_prob: dict[tuple[int, int], float],
+    probability: object,
+) -> list[int]:
+    """Greedy average-linkage clustering over edges at or above the threshold, strongest first.
+    Two clusters merge only if the average probability across them is at or above the threshold
+    and no pair across them is below CLUSTER_FLOOR (so twins never join through a third record)."""
+    parent = list(range(n))
+    members: dict[int, list[int]] = {}
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def p_of(i: int, j: int) -> float:
+        key = (i, j) if i < j else (j, i)
+        p = pair_prob.get(key)
+        if p is None:
+            p = probability(*key)  # type: ignore[operator]
+            pair_prob[key] = p
+        return p
+
+    order = np.argsort(-probs, kind="stable")
+    for k in order.tolist():
+        if probs[k] < threshold:
+            break
+        i, j = int(pairs[k, 0]), int(pairs[k, 1])
+        ri, rj = find(i), find(j)
+        if ri == rj:
+            continue
+        mi = members.get(ri, [ri])
+        mj = members.get(rj, [rj])
+        if len(mi) * len(mj) > 1:
+            if len(mi) * len(mj) > 2500:
+                continue
+            total, ok = 0.0, True
+            for x in mi:
+                for y in mj:
+                    p = p_of(x, y)
+                    if p < CLUSTER_FLOOR:
+                        ok = False
+                        break
+                    total += p
+                if not ok:
+                    break
+            if not ok or total / (len(mi) * len(mj)) < threshold:
+                continue
+        if len(mi) < len(mj):
+            ri, rj, mi, mj = rj, ri, mj, mi
+        parent[rj] = ri
+        members[ri] = mi + mj
+        members.pop(rj, None)
+    return [find(x) for x in range(n)]
+
+
+def dedupe(
+    records: Sequence[Record],
+    threshold: float = DEFAULT_THRESHOLD,
+    model: Model | None = None,
+    train: bool = True,
+) -> list[Match]:
+    """Pairs of records of the same person, each pair once, with its match probability.
+
+    Records are clustered so that a pair is returned only if both records end up in the same
+    cluster and their own probability is at or above the threshold."""
+    feats = [prepare(r) for r in records]
+    return dedupe_features(feats, threshold, model, train)
+
+
+def dedupe_features(
+    feats: Sequence[Features],
+    threshold: float = DEFAULT_THRESHOLD,
+    model: Model | None = None,
+    train: bool = True,
+) -> list[Match]:
+    n = len(feats)
+    model = (model or default_model()).with_frequencies(feats)
+    pairs = candidate_pairs([feature_keys(x) for x in feats])
+    if not len(pairs):
+        return []
+    levels = _levels(feats, feats, pairs)
+    if train:
+        model = _train(model, feats, feats, pairs, levels, same=True)
+    probs = score_pairs(model, feats, feats, pairs, levels, n)
+    pair_prob = {(int(a), int(b)): float(p) for (a, b), p in zip(pairs.tolist(), probs.tolist(), strict=True)}
+    strong = probs >= threshold
+    del levels
+
+    def probability(i: int, j: int) -> float:
+        return model.probability(feats[i], feats[j], n)
+
+    roots = _cluster(n, pairs[strong], probs[strong], threshold, pair_prob, probability)
+    by_root: dict[int, list[int]] = {}
+    for i, r in enumerate(roots):
+        by_root.setdefault(r, []).append(i)
+    out: list[Match] = []
+    for group in by_root.values():
+        if len(group) < 2:
+            continue
+        group.sort()
+        for x in range(len(group)):
+            for y in range(x + 1, len(group)):
+                i, j = group[x], group[y]
+                p = pair_prob.get((i, j))
+                if p is None:
+                    p = probability(i, j)
+                if p >= threshold:
+                    out.append(Match(feats[i].rid, feats[j].rid, p))
+    return out
+
+
+def link(
+    left: Sequence[Record],
+    right: Sequence[Record],
+    threshold: float = DEFAULT_THRESHOLD,
+    model: Model | None = None,
+    train: bool = True,
+) -> list[Match]:
+    """Pairs (left record, right record) of the same person at or above the threshold (a
+    tracing request against registrations: `left` the requests, `right` the registrations)."""
+    fa = [prepare(r) for r in left]
+    fb = [prepare(r) for r in right]
+    return link_features(fa, fb, threshold, model, train)
+
+
+def link_features(
+    fa: Sequence[Features],
+    fb: Sequence[Features],
+    threshold: float = DEFAULT_THRESHOLD,
+    model: Model | None = None,
+    train: bool = True,
+) -> list[Match]:
+    model = (model or default_model()).with_frequencies(fb)
+    pairs = cross_pairs([feature_keys(x) for x in fa], [feature_keys(x) for x in fb])
+    if not len(pairs):
+        return []
+    levels = _levels(fa, fb, pairs)
+    if train:
+        model = _train(model, fa, fb, pairs, levels, same=False)
+    probs = score_pairs(model, fa, fb, pairs, levels, len(fb))
+    keep = probs >= threshold
+    return [
+        Match(fa[i].rid, fb[j].rid, float(p))
+        for (i, j), p in zip(pairs[keep].tolist(), probs[keep].tolist(), strict=True)
+    ]

@@ -1,0 +1,150 @@
+"""The record the engine compares, and its normalised features."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from caminante.matching.names import canonical_forms
+from caminante.matching.normalize import fold, name_tokens, normalize_document, normalize_phone, phonetic_key
+
+__all__ = ["FIELDS", "Features", "Record", "prepare"]
+
+#: The CSV schema, in order (`record_id` required, every other field may be blank).
+FIELDS = (
+    "record_id",
+    "given_names",
+    "family_names",
+    "sex",
+    "birth_date",
+    "birth_year",
+    "nationality",
+    "place_of_origin",
+    "phone",
+    "document_number",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One person as registered (or as described in a tracing request).
+
+    `family_names` holds both family names in the order given; `birth_year` is used when the
+    full `birth_date` is unknown; `nationality` is ISO 3166 alpha-3; `phone` may be in any format
+    (it is read with `phone_region` as the default country).
+    """
+
+    record_id: str
+    given_names: str = ""
+    family_names: str = ""
+    sex: str = ""
+    birth_date: dt.date | None = None
+    birth_year: int | None = None
+    nationality: str = ""
+    place_of_origin: str = ""
+    phone: str = ""
+    document_number: str = ""
+    phone_region: str = "VE"
+
+
+_SEX = {
+    "m": "M",
+    "male": "M",
+    "masculino": "M",
+    "hombre": "M",
+    "h": "M",
+    "man": "M",
+    "f": "F",
+    "female": "F",
+    "femenino": "F",
+    "mujer": "F",
+    "woman": "F",
+    "feminino": "F",
+}
+
+_DIGITS = re.compile(r"\D+")
+
+
+class Features:
+    """Normalised, precomputed view of a record, built once and compared many times."""
+
+    __slots__ = (
+        "rid",
+        "g",
+        "gp",
+        "gs",
+        "gps",
+        "gcanon",
+        "f",
+        "fp",
+        "fs",
+        "fps",
+        "sex",
+        "year",
+        "month",
+        "day",
+        "phone",
+        "doc",
+        "nat",
+        "place",
+    )
+
+    rid: str
+    g: tuple[str, ...]
+    gp: tuple[str, ...]
+    gs: str
+    gps: str
+    gcanon: frozenset[str]
+    f: tuple[str, ...]
+    fp: tuple[str, ...]
+    fs: str
+    fps: str
+    sex: str
+    year: int
+    month: int
+    day: int
+    phone: str
+    doc: str
+    nat: str
+    place: str
+
+    def __repr__(self) -> str:
+        return f"Features({self.rid!r}, {self.gs!r}, {self.fs!r}, {self.year}-{self.month}-{self.day})"
+
+
+def prepare(record: Record) -> Features:
+    """Normalise a record once: name tokens and phonetic keys, date parts, phone, document."""
+    x = Features()
+    x.rid = record.record_id
+    g = tuple(name_tokens(record.given_names))
+    f = tuple(name_tokens(record.family_names))
+    x.g = g
+    x.gp = tuple(phonetic_key(t) for t in g)
+    x.gs = " ".join(g)
+    x.gps = " ".join(x.gp)
+    canon: set[str] = set()
+    if x.gps:
+        canon |= canonical_forms(x.gps)
+        for t in x.gp:
+            canon |= canonical_forms(t)
+    x.gcanon = frozenset(canon)
+    x.f = f
+    x.fp = tuple(phonetic_key(t) for t in f)
+    x.fs = " ".join(f)
+    x.fps = " ".join(x.fp)
+    x.sex = _SEX.get(fold(record.sex), "")
+    if record.birth_date is not None:
+        x.year, x.month, x.day = record.birth_date.year, record.birth_date.month, record.birth_date.day
+    else:
+        x.year, x.month, x.day = (record.birth_year or 0), 0, 0
+    phone = normalize_phone(record.phone, record.phone_region) if record.phone else None
+    if phone is None and record.phone:
+        digits = _DIGITS.sub("", record.phone)
+        phone = "?" + digits[-8:] if len(digits) >= 7 else ""
+    x.phone = phone or ""
+    doc = normalize_document(record.document_number)
+    x.doc = doc if len(doc) >= 4 else ""
+    x.nat = record.nationality.strip().upper()[:3]
+    x.place = fold(record.place_of_origin)
+    return x
