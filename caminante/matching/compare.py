@@ -134,7 +134,7 @@ def _compare_given(a: Features, b: Features) -> int:
     sa, sb = set(a.gp), set(b.gp)
     if sa == sb:
         return 1
-    if sa <= sb or sb <= sa or (a.gcanon & b.gcanon):
+    if sa <= sb or sb <= sa or (a.gexp and (a.gexp & b.gnames or a.gexp & b.gexp)) or (b.gexp & a.gnames):
         return 2
     m_ab = sum(1 for x in a.g if any(_token_match(x, y, 0.88) for y in b.g))
     m_ba = sum(1 for y in b.g if any(_token_match(y, x, 0.88) for x in a.g))

@@ -75,7 +75,8 @@ class Features:
         "gp",
         "gs",
         "gps",
-        "gcanon",
+        "gnames",
+        "gexp",
         "f",
         "fp",
         "fs",
@@ -95,7 +96,8 @@ class Features:
     gp: tuple[str, ...]
     gs: str
     gps: str
-    gcanon: frozenset[str]
+    gnames: frozenset[str]  # the full given name and each given name (phonetic keys)
+    gexp: frozenset[str]  # full names that those of them that are nicknames stand for
     f: tuple[str, ...]
     fp: tuple[str, ...]
     fs: str
@@ -123,12 +125,14 @@ def prepare(record: Record) -> Features:
     x.gp = tuple(phonetic_key(t) for t in g)
     x.gs = " ".join(g)
     x.gps = " ".join(x.gp)
-    canon: set[str] = set()
-    if x.gps:
-        canon |= canonical_forms(x.gps)
-        for t in x.gp:
-            canon |= canonical_forms(t)
-    x.gcanon = frozenset(canon)
+    names = {x.gps, *x.gp} if x.gps else set()
+    expansions: set[str] = set()
+    for name in names:
+        forms = canonical_forms(name)
+        if forms != {name}:
+            expansions |= forms
+    x.gnames = frozenset(names)
+    x.gexp = frozenset(expansions)
     x.f = f
     x.fp = tuple(phonetic_key(t) for t in f)
     x.fs = " ".join(f)
