@@ -49,7 +49,8 @@ def feature_keys(x: Features) -> set[str]:
     md = f"{min(x.month, x.day)}-{max(x.month, x.day)}" if full else ""
     for fam in fams:
         for g in givens:
-            keys.add(f"gf:{g}:{fam}")
+            # order-free, so given and family names entered in each other's field still meet
+            keys.add(f"gf:{min(g, fam)}:{max(g, fam)}")
         if x.year:
             keys.add(f"fy:{fam}:{x.year}")
         if full:
@@ -71,8 +72,9 @@ def blocking_keys(record: Record) -> set[str]:
     - ``d:<document>``: identity number, digits and letters only (`normalize_document`), 5+ long
     - ``p:<phone>``: phone in E.164 (``p:+584121234567``), or ``p:?<last 8 digits>`` when the
       number does not parse
-    - ``gf:<given>:<family>``: one of the first two given names (or the full name a nickname
-      stands for) with one of the first two family names
+    - ``gf:<name>:<name>``: one of the first two given names (or the full name a nickname
+      stands for) with one of the first two family names, the two sorted (so names typed in
+      each other's field give the same key)
     - ``fy:<family>:<year>``: a family name with the year of birth
     - ``fd:<family>:<year>:<m>-<d>``: a family name with the full date of birth (day and month
       sorted, so a swapped day and month gives the same key)

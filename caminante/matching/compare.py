@@ -205,6 +205,9 @@ def _compare_doc(a: Features, b: Features) -> int:
     if a.doc == b.doc:
         return 0
     if abs(len(a.doc) - len(b.doc)) <= 1 and _osa(a.doc, b.doc, score_cutoff=1) <= 1:
+        # A different final digit or two is more likely a sibling's consecutive number.
+        if len(a.doc) == len(b.doc) and a.doc[:-2] == b.doc[:-2] and a.doc[-2:] != b.doc[-2:][::-1]:
+            return 2
         return 1
     return 2
 
@@ -219,11 +222,21 @@ def _compare_place(a: Features, b: Features) -> int:
     return 2
 
 
+def _swapped_fields(a: Features, b: Features) -> bool:
+    """Given and family names typed in each other's field."""
+    if not (a.g and a.f and b.g and b.f):
+        return False
+    return bool(set(a.gp) & set(b.fp)) and bool(set(a.fp) & set(b.gp))
+
+
 def compare(a: Features, b: Features) -> tuple[int, ...]:
     """Comparison level of each field (order of `COMPARISONS`); symmetric in a and b."""
+    given, family = _compare_given(a, b), _compare_family(a, b)
+    if given >= 4 and family >= 5 and _swapped_fields(a, b):
+        given, family = 3, 4
     return (
-        _compare_given(a, b),
-        _compare_family(a, b),
+        given,
+        family,
         _compare_birth(a, b),
         (MISSING if not a.sex or not b.sex else (0 if a.sex == b.sex else 1)),
         _compare_phone(a, b),

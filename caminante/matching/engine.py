@@ -74,7 +74,7 @@ def score_pairs(
     years_a = np.array([x.year for x in feats_a], dtype=np.int64)
     years_b = np.array([x.year for x in feats_b], dtype=np.int64)
     far = (levels[:, 2] == 5) & (np.abs(years_a[pairs[:, 0]] - years_b[pairs[:, 1]]) >= 5)
-    household = ((levels[:, 0] >= 4) | far) & (levels[:, 5] != 0)
+    household = ((levels[:, 0] >= 4) | far) & ~np.isin(levels[:, 5], (0, 1))
     s = np.where(household, np.minimum(s, model.household_cap), s)
     ca, cb = model.calibration
     s = ca * s + cb

@@ -121,7 +121,7 @@ class Model:
         return ca * s + cb
 
     def _household(self, levels: Sequence[int], a: Features, b: Features, s: float) -> float:
-        if levels[_DOC] == 0:
+        if levels[_DOC] in (0, 1):
             return s
         if levels[_GIVEN] >= 4 or (levels[_BIRTH] == 5 and abs(a.year - b.year) >= 5):
             return min(s, self.household_cap)
@@ -155,7 +155,7 @@ class Model:
                 elif adj >= 1.0:
                     detail += " (a rare name)" if f < 2 else " (rare)"
             out.append(FieldExplanation(comp.field, lv.kind, round(weight, 2), detail))
-        if levels[_DOC] != 0 and (levels[_GIVEN] >= 4 or (levels[_BIRTH] == 5 and abs(a.year - b.year) >= 5)):
+        if levels[_DOC] not in (0, 1) and (levels[_GIVEN] >= 4 or (levels[_BIRTH] == 5 and abs(a.year - b.year) >= 5)):
             out.append(
                 FieldExplanation(
                     "household",

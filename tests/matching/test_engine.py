@@ -181,3 +181,24 @@ def test_record_matches_itself_when_identifying(a):
     fa = prepare(a)
     if fa.g and fa.f and fa.year and fa.month:
         assert default_model().probability(fa, fa, 10_000) > 0.5
+
+
+def test_vectorised_scores_equal_scalar_scores():
+    import numpy as np
+
+    from caminante.matching.engine import score_pairs
+
+    rs = [
+        BASE,
+        rec("b", "María Alejandra", "González Pérez", D(1990, 3, 12), phone="+584121234567"),
+        rec("c", "Maria", "Gonzalez", D(1990, 3, 12), document_number="12345678"),
+        rec("d", "María José", "González Pérez", D(1965, 3, 12)),
+        rec("e", "Pedro", "", None, birth_year=1990, document_number="12345687"),
+    ]
+    feats = [prepare(r) for r in rs]
+    pairs = np.array([(i, j) for i in range(len(rs)) for j in range(i + 1, len(rs))], dtype=np.int64)
+    levels = np.array([compare(feats[i], feats[j]) for i, j in pairs.tolist()], dtype=np.int8)
+    model = default_model()
+    vec = score_pairs(model, feats, feats, pairs, levels, 5000)
+    for (i, j), p in zip(pairs.tolist(), vec.tolist(), strict=True):
+        assert abs(p - model.probability(feats[i], feats[j], 5000)) < 1e-9
