@@ -193,7 +193,7 @@ def dedupe(
     records: Sequence[Record],
     threshold: float = DEFAULT_THRESHOLD,
     model: Model | None = None,
-    train: bool = True,
+    train: bool = False,
 ) -> list[Match]:
     """Pairs of records of the same person, each pair once, with its match probability.
 
@@ -207,7 +207,7 @@ def dedupe_features(
     feats: Sequence[Features],
     threshold: float = DEFAULT_THRESHOLD,
     model: Model | None = None,
-    train: bool = True,
+    train: bool = False,
 ) -> list[Match]:
     n = len(feats)
     model = (model or default_model()).with_frequencies(feats)
@@ -250,7 +250,7 @@ def link(
     right: Sequence[Record],
     threshold: float = DEFAULT_THRESHOLD,
     model: Model | None = None,
-    train: bool = True,
+    train: bool = False,
 ) -> list[Match]:
     """Pairs (left record, right record) of the same person at or above the threshold (a
     tracing request against registrations: `left` the requests, `right` the registrations)."""
@@ -264,7 +264,7 @@ def link_features(
     fb: Sequence[Features],
     threshold: float = DEFAULT_THRESHOLD,
     model: Model | None = None,
-    train: bool = True,
+    train: bool = False,
 ) -> list[Match]:
     model = (model or default_model()).with_frequencies(fb)
     pairs = cross_pairs([feature_keys(x) for x in fa], [feature_keys(x) for x in fb])
