@@ -135,7 +135,7 @@ def validate_person(data: PersonInput, *, today: date, region: str) -> dict:
     if birth_date is not None:
         if birth_date > today:
             errors.setdefault("birth_date", []).append(_("The date of birth cannot be in the future."))
-        elif today.year - birth_date.year > MAX_AGE:
+        elif today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day)) > MAX_AGE:
             errors.setdefault("birth_date", []).append(
                 _("That date of birth gives an age over %(max)s years.") % {"max": MAX_AGE}
             )
