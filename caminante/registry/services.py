@@ -28,6 +28,7 @@ from .models import (
     Person,
     PersonServicePoint,
     Relationship,
+    Sex,
 )
 
 MAX_AGE = 120
@@ -129,6 +130,8 @@ def validate_person(data: PersonInput, *, today: date, region: str) -> dict:
     errors: dict[str, list[str]] = {}
     if not data.given_names.strip():
         errors.setdefault("given_names", []).append(_("Enter the person's given names."))
+    if data.sex not in Sex.values:
+        errors.setdefault("sex", []).append(_("Choose the sex."))
     if not (data.family_name_1.strip() or data.family_name_2.strip()):
         errors.setdefault("family_name_1", []).append(_("Enter at least one family name."))
     birth_date, estimated = data.birth_date, False
