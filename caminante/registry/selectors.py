@@ -75,7 +75,8 @@ def search_people(user, query: str, limit: int = 25) -> list[Person]:
     if code:
         return list(qs.filter(code=code)[:limit])
     digits = _digits(query)
-    if len(digits) >= 6 and len(digits) >= len(query.replace(" ", "")) - 3:
+    # A phone or document number: mostly digits, whatever the punctuation ("V-12.345.678").
+    if len(digits) >= 6 and sum(ch.isalpha() for ch in query) <= 3:
         return list(
             qs.filter(Q(phone_e164__endswith=digits[-9:]) | Q(document_number_normalized=normalize_document(query)))[
                 :limit
