@@ -132,11 +132,17 @@ def find_candidates(
     return candidates[:limit]
 
 
+def _phonetic(text: str) -> str:
+    return " ".join(phonetic_key(t) for t in name_tokens(text))
+
+
 def _score(person: Person, probe: str, birth_date, phone_e164: str, document: str) -> tuple[float, list[str]]:
     from django.utils.translation import gettext as _
 
     reasons = []
-    similarity = fuzz.token_set_ratio(probe, person.search_name) / 100
+    # Spelling variants (Yusmari / Yusmary, Gonzales / González) compare equal by sound.
+    sound = fuzz.token_set_ratio(_phonetic(probe), _phonetic(person.search_name)) * 0.95
+    similarity = max(fuzz.token_set_ratio(probe, person.search_name), sound) / 100
     score = 0.6 * similarity
     if similarity >= 0.99:
         reasons.append(_("same name"))
