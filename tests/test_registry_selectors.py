@@ -195,3 +195,19 @@ def test_households_for_scoping(users, people, sp_co):
     assert list(selectors.households_for(users["officer.co"])) == [co]
     assert set(selectors.households_for(users["admin"])) == {co, pe}
     assert list(selectors.households_for(users["officer.pe"])) == [pe]
+
+
+@pytest.mark.parametrize(
+    "given, family1, family2",
+    [
+        ("Yusmari", "Gonzales", ""),  # typos and one surname missing, nothing else known
+        ("yusmary", "perez", "gonzalez"),  # surnames swapped, no accents
+        ("YUSMARY", "", "PÉREZ"),
+    ],
+)
+def test_find_candidates_on_the_name_alone(users, people, given, family1, family2):
+    found = selectors.find_candidates(
+        users["volunteer.co"], given_names=given, family_name_1=family1, family_name_2=family2
+    )
+    assert [c.person.pk for c in found] == [people["yusmary"].pk]
+    assert any("name" in r for r in found[0].reasons)
