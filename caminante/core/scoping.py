@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import wraps
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
@@ -67,10 +67,10 @@ def get_or_404(qs: QuerySet, user, **lookup) -> Model:
     exists outside the scope is logged to the audit trail as a denied access."""
     try:
         return qs.get(**lookup)
-    except (qs.model.DoesNotExist, ValueError, TypeError) as exc:
+    except (qs.model.DoesNotExist, ValueError, TypeError, ValidationError) as exc:
         try:
             exists = qs.model._default_manager.filter(**lookup).exists()
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, ValidationError):
             exists = False
         if exists:
             log.warning("out-of-scope access by %s to %s %s", getattr(user, "username", "?"), qs.model, lookup)
