@@ -22,16 +22,22 @@ def catalogue(db):
 def make_service_point(country: str, code: str, name: str = "", **extra) -> ServicePoint:
     ns = NationalSociety.objects.get(country=country)
     sp = ServicePoint.objects.create(
-        national_society=ns, code=code, name=name or code, city=extra.pop("city", "Cúcuta"),
-        latitude=extra.pop("latitude", 7.9), longitude=extra.pop("longitude", -72.5),
-        time_zone=ns.time_zone, **extra,
+        national_society=ns,
+        code=code,
+        name=name or code,
+        city=extra.pop("city", "Cúcuta"),
+        latitude=extra.pop("latitude", 7.9),
+        longitude=extra.pop("longitude", -72.5),
+        time_zone=ns.time_zone,
+        **extra,
     )
     sp.services.set(ServiceType.objects.all())
     return sp
 
 
-def make_user(role: Role, service_point: ServicePoint | None = None, national_society=None,
-              username: str | None = None) -> User:
+def make_user(
+    role: Role, service_point: ServicePoint | None = None, national_society=None, username: str | None = None
+) -> User:
     if role in HSP_ROLES and service_point is not None:
         national_society = service_point.national_society
     if role not in HSP_ROLES:
@@ -39,8 +45,12 @@ def make_user(role: Role, service_point: ServicePoint | None = None, national_so
     if role not in HSP_ROLES | NS_ROLES:
         national_society = None
     ns_code = national_society.country.code.lower() if national_society else "x"
-    user = User(username=username or f"{role}.{ns_code}", role=role, national_society=national_society,
-                service_point=service_point)
+    user = User(
+        username=username or f"{role}.{ns_code}",
+        role=role,
+        national_society=national_society,
+        service_point=service_point,
+    )
     user.set_password(PASSWORD)
     user.save()
     return user
@@ -58,8 +68,7 @@ def sp_co_other(catalogue):
 
 @pytest.fixture
 def sp_pe(catalogue):
-    return make_service_point("PE", "pe-tumbes", "Tumbes – CEBAF", city="Tumbes", latitude=-3.57,
-                              longitude=-80.45)
+    return make_service_point("PE", "pe-tumbes", "Tumbes – CEBAF", city="Tumbes", latitude=-3.57, longitude=-80.45)
 
 
 @pytest.fixture
