@@ -7,6 +7,7 @@ up a new registration's keys to fetch its candidates; batch deduplication groups
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Sequence
 
 import numpy as np
@@ -15,24 +16,25 @@ import numpy.typing as npt
 from caminante.matching.names import canonical_forms
 from caminante.matching.record import Features, Record, prepare
 
-__all__ = ["KEY_CAPS", "blocking_keys", "candidate_pairs", "feature_keys"]
+__all__ = ["KEY_CAPS", "blocking_keys", "candidate_pairs", "feature_keys", "sort_orders"]
 
 #: Largest block (records sharing one key) batch deduplication expands into pairs, per kind of
 #: key; larger blocks are skipped for that key (the other keys still cover their records). A
 #: phone shared by hundreds of people is an organisation's phone, not a person's.
-KEY_CAPS: dict[str, int] = {"d": 50, "p": 40, "gf": 80, "fy": 80, "fd": 150, "gd": 150}
+KEY_CAPS: dict[str, int] = {"d": 50, "p": 40, "gf": 30, "fy": 30, "fd": 60, "gd": 60}
 
 
 def _given_keys(x: Features) -> list[str]:
-    keys: list[str] = []
-    for t in x.gp[:2]:
-        if t not in keys:
-            keys.append(t)
+    """First given name, then the first names of the full names a nickname stands for, then the
+    second given name."""
+    keys: list[str] = list(x.gp[:1])
     if x.gps:
-        for full in sorted(canonical_forms(x.gps))[:3]:
+        for full in sorted(canonical_forms(x.gps))[:2]:
             first = full.split(" ", 1)[0]
             if first not in keys:
                 keys.append(first)
+    if len(x.gp) > 1 and x.gp[1] not in keys:
+        keys.append(x.gp[1])
     return keys
 
 
@@ -47,12 +49,13 @@ def feature_keys(x: Features) -> set[str]:
     givens = _given_keys(x)
     full = bool(x.year and x.month)
     md = f"{min(x.month, x.day)}-{max(x.month, x.day)}" if full else ""
-    for fam in fams:
-        for g in givens:
+    for n_fam, fam in enumerate(fams):
+        for g in givens if n_fam == 0 else givens[:2]:
             # order-free, so given and family names entered in each other's field still meet
             keys.add(f"gf:{min(g, fam)}:{max(g, fam)}")
         if x.year:
-            keys.add(f"fy:{fam}:{x.year}")
+            for initial in {g[0] for g in givens} or {"_"}:
+                keys.add(f"fy:{fam}:{x.year}:{initial}")
         if full:
             keys.add(f"fd:{fam}:{x.year}:{md}")
     if full:
@@ -75,7 +78,8 @@ def blocking_keys(record: Record) -> set[str]:
     - ``gf:<name>:<name>``: one of the first two given names (or the full name a nickname
       stands for) with one of the first two family names, the two sorted (so names typed in
       each other's field give the same key)
-    - ``fy:<family>:<year>``: a family name with the year of birth
+    - ``fy:<family>:<year>:<initial>``: a family name with the year of birth and the initial of
+      a given name (``_`` when there is none)
     - ``fd:<family>:<year>:<m>-<d>``: a family name with the full date of birth (day and month
       sorted, so a swapped day and month gives the same key)
     - ``gd:<given>:<year>:<m>-<d>``: a given name with the full date of birth
@@ -90,14 +94,39 @@ def _key_kind(key: str) -> str:
     return key.split(":", 1)[0]
 
 
-def candidate_pairs(keys_per_record: Sequence[set[str]], caps: dict[str, int] | None = None) -> npt.NDArray[np.int64]:
-    """All pairs (i < j) of record indexes sharing a key, each once, as an (n, 2) array;
-    blocks larger than their kind's cap are skipped."""
+def sort_orders(features: Sequence[Features]) -> dict[str, npt.NDArray[np.int64]]:
+    """Secondary orders for oversized blocks (sorted-neighbourhood): by date of birth for blocks
+    of names, by given names for blocks of family name and date."""
+    dates = np.array([x.year * 10_000 + x.month * 100 + x.day for x in features], dtype=np.int64)
+    names = [x.gps for x in features]
+    rank = {v: i for i, v in enumerate(sorted(set(names)))}
+    by_name = np.array([rank[v] for v in names], dtype=np.int64)
+    return {
+        "gf": dates,
+        "fy": by_name,
+        "fd": by_name,
+        "gd": np.array([rank.get(" ".join(x.fp), 0) for x in features], dtype=np.int64),
+    }
+
+
+def candidate_pairs(
+    keys_per_record: Sequence[set[str]],
+    caps: dict[str, int] | None = None,
+    orders: dict[str, npt.NDArray[np.int64]] | None = None,
+    window: int = 5,
+) -> npt.NDArray[np.int64]:
+    """All pairs (i < j) of record indexes sharing a key, each once, as an (n, 2) array.
+
+    A block larger than its kind's cap is not expanded into all its pairs: when `orders` gives a
+    secondary order for that kind, its records are sorted by it and each is paired with the next
+    `window - 1` (sorted neighbourhood); otherwise the block is skipped."""
     caps = KEY_CAPS if caps is None else caps
-    kind_codes = {k: i for i, k in enumerate(sorted(caps))}
-    hashes: list[int] = []
-    owners: list[int] = []
-    kinds: list[int] = []
+    orders = orders or {}
+    kind_names = sorted(caps)
+    kind_codes = {k: i for i, k in enumerate(kind_names)}
+    hashes = array("q")
+    owners = array("q")
+    kinds = array("h")
     for i, keys in enumerate(keys_per_record):
         for key in keys:
             hashes.append(hash(key))
@@ -105,20 +134,37 @@ def candidate_pairs(keys_per_record: Sequence[set[str]], caps: dict[str, int] | 
             kinds.append(kind_codes.get(_key_kind(key), 0))
     if not hashes:
         return np.zeros((0, 2), dtype=np.int64)
-    h = np.array(hashes, dtype=np.int64)
-    o = np.array(owners, dtype=np.int64)
-    kd = np.array(kinds, dtype=np.int16)
+    h = np.frombuffer(hashes, dtype=np.int64).copy()
+    o = np.frombuffer(owners, dtype=np.int64).copy()
+    kd = np.frombuffer(kinds, dtype=np.int16).copy()
     del hashes, owners, kinds
-    order = np.argsort(h, kind="stable")
+    secondary = np.zeros(len(h), dtype=np.int64)
+    for kind, values in orders.items():
+        if kind in kind_codes:
+            sel = kd == kind_codes[kind]
+            secondary[sel] = values[o[sel]]
+    order = np.lexsort((secondary, h))
     h, o, kd = h[order], o[order], kd[order]
+    del secondary, order
     starts = np.flatnonzero(np.r_[True, h[1:] != h[:-1]])
     sizes = np.diff(np.r_[starts, len(h)])
-    cap_by_code = np.array([caps[k] for k in sorted(caps)], dtype=np.int64)
+    cap_by_code = np.array([caps[k] for k in kind_names], dtype=np.int64)
     caps_of_block = cap_by_code[kd[starts]]
-    keep = (sizes >= 2) & (sizes <= caps_of_block)
-    starts, sizes = starts[keep], sizes[keep]
     n = len(keys_per_record)
     chunks: list[npt.NDArray[np.int64]] = []
+    # Oversized blocks with a secondary order: sorted neighbourhood.
+    ordered_codes = np.array([kind_codes[k] for k in orders if k in kind_codes], dtype=np.int16)
+    big = (sizes > caps_of_block) & np.isin(kd[starts], ordered_codes)
+    if big.any():
+        in_big = np.repeat(big, sizes)
+        for k in range(1, window):
+            a_pos = np.flatnonzero(in_big[:-k] & in_big[k:] & (h[:-k] == h[k:]))
+            lo = np.minimum(o[a_pos], o[a_pos + k])
+            hi = np.maximum(o[a_pos], o[a_pos + k])
+            chunks.append((lo * n + hi)[lo != hi])
+        del in_big
+    keep = (sizes >= 2) & (sizes <= caps_of_block)
+    starts, sizes = starts[keep], sizes[keep]
     for s in np.unique(sizes):
         block_starts = starts[sizes == s]
         members = block_starts[:, None] + np.arange(s)[None, :]

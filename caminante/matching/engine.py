@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from caminante.matching.blocking import candidate_pairs, feature_keys
+from caminante.matching.blocking import candidate_pairs, feature_keys, sort_orders
 from caminante.matching.compare import COMPARISONS, MISSING, compare, tf_value
 from caminante.matching.model import LOG2E, Model, default_model
 from caminante.matching.record import Features, Record, prepare
@@ -211,16 +211,18 @@ def dedupe_features(
 ) -> list[Match]:
     n = len(feats)
     model = (model or default_model()).with_frequencies(feats)
-    pairs = candidate_pairs([feature_keys(x) for x in feats])
+    pairs = candidate_pairs([feature_keys(x) for x in feats], orders=sort_orders(feats))
     if not len(pairs):
         return []
     levels = _levels(feats, feats, pairs)
     if train:
         model = _train(model, feats, feats, pairs, levels, same=True)
     probs = score_pairs(model, feats, feats, pairs, levels, n)
-    pair_prob = {(int(a), int(b)): float(p) for (a, b), p in zip(pairs.tolist(), probs.tolist(), strict=True)}
+    # Keep only pairs that can matter to the clustering (others are recomputed on demand).
+    kept = probs >= CLUSTER_FLOOR
+    pair_prob = {(a, b): p for (a, b), p in zip(pairs[kept].tolist(), probs[kept].tolist(), strict=True)}
     strong = probs >= threshold
-    del levels
+    del levels, kept
 
     def probability(i: int, j: int) -> float:
         return model.probability(feats[i], feats[j], n)

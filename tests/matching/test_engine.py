@@ -94,7 +94,7 @@ def test_blocking_keys():
     keys = blocking_keys(BASE)
     assert "d:12345678" in keys
     assert "p:+584121234567" in keys
-    assert any(k.startswith("fy:") and k.endswith(":1990") for k in keys)
+    assert any(k.startswith("fy:") and ":1990:" in k for k in keys)
     swapped = blocking_keys(rec("z", "Maria", "Perez Gonzales", D(1990, 12, 3)))
     assert keys & swapped
     assert blocking_keys(Record("empty")) == set()
