@@ -8,7 +8,7 @@ up a new registration's keys to fetch its candidates; batch deduplication groups
 from __future__ import annotations
 
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -110,10 +110,11 @@ def sort_orders(features: Sequence[Features]) -> dict[str, npt.NDArray[np.int64]
 
 
 def candidate_pairs(
-    keys_per_record: Sequence[set[str]],
+    keys_per_record: Iterable[set[str]],
     caps: dict[str, int] | None = None,
     orders: dict[str, npt.NDArray[np.int64]] | None = None,
     window: int = 5,
+    n_records: int | None = None,
 ) -> npt.NDArray[np.int64]:
     """All pairs (i < j) of record indexes sharing a key, each once, as an (n, 2) array.
 
@@ -150,7 +151,7 @@ def candidate_pairs(
     sizes = np.diff(np.r_[starts, len(h)])
     cap_by_code = np.array([caps[k] for k in kind_names], dtype=np.int64)
     caps_of_block = cap_by_code[kd[starts]]
-    n = len(keys_per_record)
+    n = int(o.max()) + 1 if n_records is None else n_records
     chunks: list[npt.NDArray[np.int64]] = []
     # Oversized blocks with a secondary order: sorted neighbourhood.
     ordered_codes = np.array([kind_codes[k] for k in orders if k in kind_codes], dtype=np.int16)

@@ -33,8 +33,10 @@ def _levels(
     feats_a: Sequence[Features], feats_b: Sequence[Features], pairs: npt.NDArray[np.int64]
 ) -> npt.NDArray[np.int8]:
     out = np.empty((len(pairs), len(COMPARISONS)), dtype=np.int8)
-    for k, (i, j) in enumerate(pairs.tolist()):
-        out[k] = compare(feats_a[i], feats_b[j])
+    step = 65_536
+    for start in range(0, len(pairs), step):
+        chunk = pairs[start : start + step]
+        out[start : start + len(chunk)] = [compare(feats_a[i], feats_b[j]) for i, j in chunk.tolist()]
     return out
 
 
@@ -211,7 +213,7 @@ def dedupe_features(
 ) -> list[Match]:
     n = len(feats)
     model = (model or default_model()).with_frequencies(feats)
-    pairs = candidate_pairs([feature_keys(x) for x in feats], orders=sort_orders(feats))
+    pairs = candidate_pairs((feature_keys(x) for x in feats), orders=sort_orders(feats), n_records=n)
     if not len(pairs):
         return []
     levels = _levels(feats, feats, pairs)

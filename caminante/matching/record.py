@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import TypeVar
 
 from caminante.matching.names import canonical_forms
 from caminante.matching.normalize import fold, name_tokens, normalize_document, normalize_phone, phonetic_key
 
 __all__ = ["FIELDS", "Features", "Record", "prepare"]
+
+_T = TypeVar("_T")
 
 #: The CSV schema, in order (`record_id` required, every other field may be blank).
 FIELDS = (
@@ -115,28 +118,43 @@ class Features:
         return f"Features({self.rid!r}, {self.gs!r}, {self.fs!r}, {self.year}-{self.month}-{self.day})"
 
 
+_EMPTY: frozenset[str] = frozenset()
+_SHARED: dict[object, object] = {}
+_SHARED_MAX = 2_000_000
+
+
+def _share(value: _T) -> _T:
+    """One copy of equal names, token tuples and sets (names repeat a lot: saves memory at 1M)."""
+    found = _SHARED.get(value)
+    if found is not None:
+        return found  # type: ignore[return-value]
+    if len(_SHARED) < _SHARED_MAX:
+        _SHARED[value] = value
+    return value
+
+
 def prepare(record: Record) -> Features:
     """Normalise a record once: name tokens and phonetic keys, date parts, phone, document."""
     x = Features()
     x.rid = record.record_id
-    g = tuple(name_tokens(record.given_names))
-    f = tuple(name_tokens(record.family_names))
+    g = _share(tuple(name_tokens(record.given_names)))
+    f = _share(tuple(name_tokens(record.family_names)))
     x.g = g
-    x.gp = tuple(phonetic_key(t) for t in g)
-    x.gs = " ".join(g)
-    x.gps = " ".join(x.gp)
+    x.gp = _share(tuple(phonetic_key(t) for t in g))
+    x.gs = _share(" ".join(g))
+    x.gps = _share(" ".join(x.gp))
     names = {x.gps, *x.gp} if x.gps else set()
     expansions: set[str] = set()
     for name in names:
         forms = canonical_forms(name)
         if forms != {name}:
             expansions |= forms
-    x.gnames = frozenset(names)
-    x.gexp = frozenset(expansions)
+    x.gnames = _share(frozenset(names)) if names else _EMPTY
+    x.gexp = _share(frozenset(expansions)) if expansions else _EMPTY
     x.f = f
-    x.fp = tuple(phonetic_key(t) for t in f)
-    x.fs = " ".join(f)
-    x.fps = " ".join(x.fp)
+    x.fp = _share(tuple(phonetic_key(t) for t in f))
+    x.fs = _share(" ".join(f))
+    x.fps = _share(" ".join(x.fp))
     x.sex = _SEX.get(fold(record.sex), "")
     if record.birth_date is not None:
         x.year, x.month, x.day = record.birth_date.year, record.birth_date.month, record.birth_date.day
@@ -149,6 +167,6 @@ def prepare(record: Record) -> Features:
     x.phone = phone or ""
     doc = normalize_document(record.document_number)
     x.doc = doc if len(doc) >= 4 else ""
-    x.nat = record.nationality.strip().upper()[:3]
-    x.place = fold(record.place_of_origin)
+    x.nat = _share(record.nationality.strip().upper()[:3])
+    x.place = _share(fold(record.place_of_origin))
     return x
