@@ -124,11 +124,26 @@ def _token_match(x: str, y: str, cutoff: float) -> bool:
     return _jw(x, y, prefix_weight=0.1) >= cutoff
 
 
+_CACHE_MAX = 500_000
+_given_cache: dict[tuple[str, str], int] = {}
+_family_cache: dict[tuple[str, str], int] = {}
+
+
 def _compare_given(a: Features, b: Features) -> int:
     if not a.g or not b.g:
         return MISSING
     if a.gs == b.gs:
         return 0
+    key = (a.gs, b.gs)
+    level = _given_cache.get(key)
+    if level is None:
+        if len(_given_cache) >= _CACHE_MAX:
+            _given_cache.clear()
+        level = _given_cache[key] = _given_level(a, b)
+    return level
+
+
+def _given_level(a: Features, b: Features) -> int:
     if a.gp == b.gp:
         return 1
     sa, sb = set(a.gp), set(b.gp)
@@ -150,6 +165,16 @@ def _compare_family(a: Features, b: Features) -> int:
         return MISSING
     if a.fs == b.fs:
         return 0
+    key = (a.fs, b.fs)
+    level = _family_cache.get(key)
+    if level is None:
+        if len(_family_cache) >= _CACHE_MAX:
+            _family_cache.clear()
+        level = _family_cache[key] = _family_level(a, b)
+    return level
+
+
+def _family_level(a: Features, b: Features) -> int:
     if a.fp == b.fp:
         return 1
     sa, sb = set(a.fp), set(b.fp)
