@@ -39,7 +39,9 @@ class PersonForm(forms.Form):
     migration_situation = forms.ChoiceField(
         label=_("Migration situation"), required=False, choices=[("", "—"), *MigrationSituation.choices]
     )
-    relationship = forms.ChoiceField(label=_("Relationship to the head"), choices=Relationship.choices, required=False)
+    relationship = forms.ChoiceField(
+        label=_("Relationship to the head"), choices=[("", "—"), *Relationship.choices], required=False
+    )
     pregnant_or_lactating = forms.BooleanField(label=_("Pregnant or lactating"), required=False)
     unaccompanied_or_separated_child = forms.BooleanField(label=_("Unaccompanied or separated child"), required=False)
     older_person_alone = forms.BooleanField(label=_("Older person alone"), required=False)

@@ -38,6 +38,9 @@ def _member_forms(request, count: int, adding: bool) -> list[PersonForm]:
         typed = PersonForm(request.POST, prefix=f"m{i}")
         initial = {name: typed[name].data for name in typed.fields} if i < count - 1 else {}
         forms.append(PersonForm(initial=initial, prefix=f"m{i}"))
+    # A single person's form has no relationship field: the first member becomes the head.
+    if not forms[0].initial.get("relationship"):
+        forms[0].initial["relationship"] = Relationship.HEAD
     return forms
 
 
