@@ -32,12 +32,13 @@ def pytest_collection_modifyitems(config, items):
         return
     skip = pytest.mark.skip(reason=f"Chromium not installed at {CHROMIUM}")
     for item in items:
-        if "e2e" in item.keywords:
+        if item.get_closest_marker("e2e"):
             item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
+    """One Chromium for the browser tests, closed (with its event loop) before the rest of the suite runs."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
