@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from caminante.core.models import ServicePoint
@@ -49,7 +50,11 @@ def _record(request, subject_kwargs, back):
             messages.success(
                 request,
                 _("Recorded: %(service)s × %(qty)s %(unit)s")
-                % {"service": delivery.service_type.name, "qty": delivery.quantity.normalize(), "unit": delivery.unit},
+                % {
+                    "service": delivery.service_type.name,
+                    "qty": delivery.quantity.normalize(),
+                    "unit": pgettext("unit of service", delivery.unit),
+                },
             )
     else:
         for msgs in form.errors.values():

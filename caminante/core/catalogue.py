@@ -4,6 +4,8 @@ Loaded by a data migration (so tests and production have it) and kept up to date
 `caminante seed-demo`. Names of service types are in Spanish, Portuguese and English.
 """
 
+from django.utils.translation import pgettext_lazy
+
 NATIONAL_SOCIETIES = [
     # ISO 3166 alpha-2, name, short name, time zone
     ("VE", "Cruz Roja Venezolana", "CRV", "America/Caracas"),
@@ -106,6 +108,28 @@ SERVICE_TYPES = [
         "month",
     ),
     ("livelihoods", "livelihoods", "Apoyo a medios de vida", "Apoio a meios de vida", "Livelihoods support", "grant"),
+]
+
+
+# The units above, marked for translation: pages show a delivery's unit with
+# {% translate d.unit context "unit of service" %} (a unit typed by hand is shown as typed).
+UNIT_LABELS = [
+    pgettext_lazy("unit of service", "unit"),
+    pgettext_lazy("unit of service", "kit"),
+    pgettext_lazy("unit of service", "ration"),
+    pgettext_lazy("unit of service", "item"),
+    pgettext_lazy("unit of service", "transfer"),
+    pgettext_lazy("unit of service", "voucher"),
+    pgettext_lazy("unit of service", "session"),
+    pgettext_lazy("unit of service", "consultation"),
+    pgettext_lazy("unit of service", "litre"),
+    pgettext_lazy("unit of service", "use"),
+    pgettext_lazy("unit of service", "card"),
+    pgettext_lazy("unit of service", "call"),
+    pgettext_lazy("unit of service", "referral"),
+    pgettext_lazy("unit of service", "person"),
+    pgettext_lazy("unit of service", "month"),
+    pgettext_lazy("unit of service", "grant"),
 ]
 
 
