@@ -78,7 +78,7 @@ def test_volunteer_journey_in_spanish(live_server, page, volunteer):
     page.click("table a >> text=Yolimar Andreína Castillo Rondón")
     expect(page.locator("h1")).to_contain_text("Yolimar Andreína Castillo Rondón")
     page.click("button[data-service=sim-card]")
-    expect(page.locator(".msg")).to_contain_text("Registrado: Tarjeta SIM")
+    expect(page.locator(".msg")).to_contain_text("Registrado: Tarjeta SIM × 1 tarjeta")
     expect(page.locator("main table")).to_contain_text("Tarjeta SIM")
 
     mother = Person.objects.get(given_names="Yolimar Andreína")

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
@@ -176,3 +177,15 @@ def test_language_switch_form_sets_the_cookie(client):
     assert response.status_code == 302
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "pt"
     assert_login_page_in(client.get(reverse("login")), "pt")
+
+
+@pytest.mark.parametrize("code", MUST_TRANSLATE)
+def test_every_unit_of_service_is_translated(code):
+    from caminante.core.catalogue import SERVICE_TYPES, UNIT_LABELS
+
+    with translation.override("en"):  # the source text
+        marked = {str(label) for label in UNIT_LABELS}
+    units = {row[-1] for row in SERVICE_TYPES} | {"unit"}
+    assert units <= marked, f"mark these units in caminante/core/catalogue.py UNIT_LABELS: {units - marked}"
+    catalogue = po_catalogue(code)
+    assert all(f"unit of service\x04{unit}" in catalogue for unit in units)
