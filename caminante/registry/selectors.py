@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from rapidfuzz import fuzz
 
 from caminante.core.codes import normalize_code
@@ -82,10 +82,34 @@ def search_people(user, query: str, limit: int = 25) -> list[Person]:
                 :limit
             ]
         )
-    found = list(name_block(qs, query)[:500])
+    # Rank the name block on (id, folded name) only, then load the few people shown: loading
+    # hundreds of full rows for common names (María González) cost more than the search.
+    # Rows sharing more name pairs with the query come first when the block is capped.
     folded = fold(query)
-    found.sort(key=lambda p: -fuzz.token_set_ratio(folded, p.search_name))
-    return found[:limit]
+    block = name_block(qs, query).order_by()
+    if len(name_tokens(query)) >= 2:
+        block = block.annotate(key_hits=_key_hits(_query_pair_keys(name_tokens(query)))).order_by("-key_hits")
+    rows = list(block.values_list("pk", "search_name")[:NAME_CANDIDATES])
+    rows.sort(key=lambda row: (-fuzz.token_set_ratio(folded, row[1]), row[1]))
+    ids = [pk for pk, _name in rows[:limit]]
+    people = {p.pk: p for p in qs.filter(pk__in=ids)}
+    return [people[pk] for pk in ids if pk in people]
+
+
+NAME_CANDIDATES = 500
+KEY_FIELDS = ("key_given_family1", "key_given_family2", "key_families", "key_given2_family1")
+
+
+def _key_hits(pairs: set[str]):
+    """How many of a person's stored pair keys the query shares (0 to 4)."""
+    terms = [
+        Case(When(Q(**{f"{name}__in": pairs}), then=Value(1)), default=Value(0), output_field=IntegerField())
+        for name in KEY_FIELDS
+    ]
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return total
 
 
 @dataclass
