@@ -183,3 +183,29 @@ def test_seed_load_people_with_households(settings):
     call_command("seed_load", people=500, seed=3, quiet=True, stdout=StringIO(), stderr=StringIO())
     assert Person.objects.count() == 2500
     assert Person.objects.values("code").distinct().count() == 2500
+
+
+def test_search_ranks_the_whole_name_first_when_the_block_is_capped(settings, monkeypatch):
+    """Many people share a common pair of names; the one matching every pair comes first even
+    when only a few candidates are fetched (the search then loads only the people shown)."""
+    from caminante.registry import selectors
+
+    settings.DEMO_MODE = True
+    call_command("seed_demo", people=300, stdout=StringIO())
+    datamanager = User.objects.get(username="datamanager.co")
+    target = Person.objects.filter(national_society__country="CO").exclude(family_name_2="").first()
+    others = Person.objects.filter(national_society__country="CO", family_name_1=target.family_name_1).exclude(
+        pk=target.pk
+    )
+    given = target.given_names.split()[0]
+    # Ten people with the same first given name and first family name, but another second one.
+    for index, person in enumerate(others[:10]):
+        person.given_names, person.family_name_2 = given, "Zzyzx"
+        person.__dict__.update(name_keys(given, person.family_name_1, "Zzyzx"))
+        person.save()
+        assert index < 10
+    monkeypatch.setattr(selectors, "NAME_CANDIDATES", 3)
+    query = f"{given} {target.family_name_1} {target.family_name_2}"
+    found = search_people(datamanager, query, limit=5)
+    assert found[0].pk == target.pk
+    assert len(found) <= 5
