@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from caminante.assistance.models import ServiceDelivery
 from caminante.assistance.selectors import day_summary
+from caminante.assistance.services import record_delivery
 from caminante.core.roles import Role
 from caminante.registry import services
 from caminante.registry.models import Household, Person
@@ -171,16 +172,36 @@ def test_duplicate_check_same_person(live_server, page, volunteer):
 
 
 def test_phone_screenshots(live_server, new_page, volunteer, artifacts):
-    """Day page and register page on a phone: no sideways scrolling; screenshots for a human to look at."""
+    """The main pages on a phone: no sideways scrolling; screenshots in test-artifacts/ for a human to look at."""
+    person = services.register_person(
+        volunteer,
+        services.PersonInput(
+            given_names="Yusmary",
+            family_name_1="González",
+            family_name_2="Pérez",
+            sex="female",
+            estimated_age=34,
+            consents=["assistance", "whatsapp"],
+            phone="+58 412 555 0199",
+            phone_is_whatsapp=True,
+            pregnant_or_lactating=True,
+        ),
+    )
+    record_delivery(volunteer, service_type="hygiene-kit", person=person)
+    record_delivery(volunteer, service_type="sim-card", person=person)
     page = new_page(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
     log_in(page, live_server, volunteer)
-    for name, path in (
+    pages = [
         ("day", "/"),
         ("register", "/people/register/"),
         ("register-household", "/people/register/?members=2"),
-    ):
+        ("person", person.get_absolute_url()),
+        ("search", "/people/?q=yusmari+gonzales"),
+        ("tally", "/tally/"),
+    ]
+    for name, path in pages:
         page.goto(live_server.url + path)
         width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= PHONE["width"], f"{path} is {width}px wide on a {PHONE['width']}px phone"
         page.screenshot(path=str(artifacts / f"phone-{name}.png"), full_page=True)
+        assert width <= PHONE["width"], f"{path} is {width}px wide on a {PHONE['width']}px phone"
     assert (artifacts / "phone-day.png").stat().st_size > 0
