@@ -141,7 +141,9 @@ def test_language_switch(live_server, page, volunteer):
     expect(page.locator("h1")).to_have_text("Registrar una persona")
 
 
-def test_duplicate_check_same_person(live_server, page, volunteer):
+def test_duplicate_check_same_person(live_server, new_page, volunteer, artifacts):
+    """On a phone: "Yusmari Gonzales" is proposed as the registered "Yusmary González Pérez"; same person."""
+    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
     existing = services.register_person(
         volunteer,
         services.PersonInput(
@@ -163,6 +165,7 @@ def test_duplicate_check_same_person(live_server, page, volunteer):
     expect(candidates).to_contain_text("Yusmary González Pérez")
     expect(candidates).to_contain_text(existing.code)
     expect(page.locator("button[value=save]")).to_have_text("Confirmar y guardar")
+    page.screenshot(path=str(artifacts / "phone-duplicate-check.png"), full_page=True)
     page.check(f".candidates input[value='{existing.pk}']")
     page.click("button[value=save]")
 
