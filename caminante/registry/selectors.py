@@ -1,8 +1,9 @@
 """Reads of people and households, always scoped to what the asking user may see."""
 
 from dataclasses import dataclass, field
+from itertools import combinations
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Q, QuerySet
 from rapidfuzz import fuzz
 
 from caminante.core.codes import normalize_code
@@ -82,15 +83,25 @@ def search_people(user, query: str, limit: int = 25) -> list[Person]:
                 :limit
             ]
         )
-    # Rank the name block on (id, folded name) only, then load the few people shown: loading
-    # hundreds of full rows for common names (María González) cost more than the search.
-    # Rows sharing more name pairs with the query come first when the block is capped.
+    # Rank (id, folded name) candidates, then load only the people shown: loading hundreds of
+    # full rows for common names (María González) cost more than the search itself.
     folded = fold(query)
-    block = name_block(qs, query).order_by()
-    if len(name_tokens(query)) >= 2:
-        block = block.annotate(key_hits=_key_hits(_query_pair_keys(name_tokens(query)))).order_by("-key_hits")
-    rows = list(block.values_list("pk", "search_name")[:NAME_CANDIDATES])
-    rows.sort(key=lambda row: (-fuzz.token_set_ratio(folded, row[1]), row[1]))
+    tokens = name_tokens(query)
+    block = name_block(qs, query).order_by().values_list("pk", "search_name")
+    rows: list = []
+    if len(tokens) >= 3:
+        # People sharing at least two name pairs with the query (given + both family names...).
+        # Every condition is an index look-up, so the database reads only these rows, not the
+        # tens of thousands that share one common pair.
+        pairs = _query_pair_keys(tokens)
+        strong = qs.filter(_two_pairs(pairs)).order_by().values_list("pk", "search_name")
+        rows = list(strong[:NAME_CANDIDATES])
+    if len(rows) < limit:
+        seen = {pk for pk, _name in rows}
+        rows += [row for row in block[:NAME_CANDIDATES] if row[0] not in seen]
+    # token_set_ratio forgives missing and swapped names; plain ratio breaks its ties in favour
+    # of the whole name ("maria jose gonzalez" before "jose gonzalez").
+    rows.sort(key=lambda row: (-fuzz.token_set_ratio(folded, row[1]), -fuzz.ratio(folded, row[1]), row[1]))
     ids = [pk for pk, _name in rows[:limit]]
     people = {p.pk: p for p in qs.filter(pk__in=ids)}
     return [people[pk] for pk in ids if pk in people]
@@ -100,16 +111,12 @@ NAME_CANDIDATES = 500
 KEY_FIELDS = ("key_given_family1", "key_given_family2", "key_families", "key_given2_family1")
 
 
-def _key_hits(pairs: set[str]):
-    """How many of a person's stored pair keys the query shares (0 to 4)."""
-    terms = [
-        Case(When(Q(**{f"{name}__in": pairs}), then=Value(1)), default=Value(0), output_field=IntegerField())
-        for name in KEY_FIELDS
-    ]
-    total = terms[0]
-    for term in terms[1:]:
-        total = total + term
-    return total
+def _two_pairs(pairs: set[str]) -> Q:
+    """At least two of a person's stored pair keys are among the query's pairs."""
+    condition = Q()
+    for a, b in combinations(KEY_FIELDS, 2):
+        condition |= Q(**{f"{a}__in": pairs}) & Q(**{f"{b}__in": pairs})
+    return condition
 
 
 @dataclass
