@@ -104,10 +104,10 @@ class Person(Tracked):
     protection_data = models.TextField(blank=True, editable=False)
     # Blocking keys for search and duplicate check: sorted pairs of phonetic name keys.
     search_name = models.CharField(max_length=300, blank=True)
-    key_given_family1 = models.CharField(max_length=40, blank=True, db_index=True)
-    key_given_family2 = models.CharField(max_length=40, blank=True, db_index=True)
-    key_families = models.CharField(max_length=40, blank=True, db_index=True)
-    key_given2_family1 = models.CharField(max_length=40, blank=True, db_index=True)
+    key_given_family1 = models.CharField(max_length=40, blank=True)
+    key_given_family2 = models.CharField(max_length=40, blank=True)
+    key_families = models.CharField(max_length=40, blank=True)
+    key_given2_family1 = models.CharField(max_length=40, blank=True)
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
@@ -118,6 +118,14 @@ class Person(Tracked):
                 condition=~Q(document_number_normalized=""),
                 name="person_unique_document_per_country",
             ),
+        ]
+        # Name search always filters by National Society: one index per key, led by it, so the
+        # database never builds a bitmap of the whole country (400,000 rows at 1M people).
+        indexes = [
+            models.Index(fields=["national_society", "key_given_family1"], name="person_ns_key_gf1_idx"),
+            models.Index(fields=["national_society", "key_given_family2"], name="person_ns_key_gf2_idx"),
+            models.Index(fields=["national_society", "key_families"], name="person_ns_key_ff_idx"),
+            models.Index(fields=["national_society", "key_given2_family1"], name="person_ns_key_g2f1_idx"),
         ]
 
     def __str__(self) -> str:
