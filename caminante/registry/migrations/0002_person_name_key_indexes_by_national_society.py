@@ -47,6 +47,6 @@ class Migration(migrations.Migration):
             index=models.Index(fields=['national_society', 'key_given2_family1'], name='person_ns_key_g2f1_idx'),
         ),
         # Fresh planner statistics: without them SQLite walks the National Society index instead
-    # of the new ones (seconds per search at 1M people).
-    migrations.RunSQL("ANALYZE registry_person", reverse_sql=migrations.RunSQL.noop, elidable=True),
+        # of the new ones (seconds per search at 1M people).
+        migrations.RunSQL("ANALYZE registry_person", reverse_sql=migrations.RunSQL.noop, elidable=True),
     ]
