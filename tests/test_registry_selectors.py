@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import translation
 
 from caminante.core.models import User
 from caminante.core.roles import Role
@@ -13,6 +14,13 @@ from tests.builders import fast_hashing, register  # noqa: F401
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Reasons are translated; these tests read them in the source language."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

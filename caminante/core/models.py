@@ -151,12 +151,12 @@ class User(AbstractUser):
         constraints = [
             # A role's scope must be set: fail closed at the database too.
             models.CheckConstraint(
-                condition=~Q(role__in=[r.value for r in HSP_ROLES])
+                condition=~Q(role__in=sorted(r.value for r in HSP_ROLES))
                 | Q(service_point__isnull=False, national_society__isnull=False),
                 name="user_hsp_role_has_service_point",
             ),
             models.CheckConstraint(
-                condition=~Q(role__in=[r.value for r in NS_ROLES]) | Q(national_society__isnull=False),
+                condition=~Q(role__in=sorted(r.value for r in NS_ROLES)) | Q(national_society__isnull=False),
                 name="user_ns_role_has_national_society",
             ),
         ]

@@ -176,7 +176,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('role__in', ['officer', 'datamanager', 'protection']), _negated=True), ('national_society__isnull', False), _connector='OR'), name='user_ns_role_has_national_society'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('role__in', ['datamanager', 'officer', 'protection']), _negated=True), ('national_society__isnull', False), _connector='OR'), name='user_ns_role_has_national_society'),
         ),
         migrations.AddConstraint(
             model_name='servicepoint',
