@@ -19,6 +19,10 @@ router.register("service-deliveries", ServiceDeliveryViewSet, basename="service-
 urlpatterns = [
     path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),
     path("api/v1/", include(router.urls)),
+    path("api/v1/", include("caminante.channels.api_urls")),
+    path("api/v1/", include("caminante.cash.api_urls")),
+    path("api/v1/", include("caminante.feedback.api_urls")),
+    path("api/v1/", include("caminante.referrals.api_urls")),
     path("api/schema/", public(SpectacularAPIView.as_view()), name="api-schema"),
     path("api/docs/", public(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
 ]

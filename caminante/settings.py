@@ -51,6 +51,10 @@ INSTALLED_APPS = [
     "caminante.core",
     "caminante.registry",
     "caminante.assistance",
+    "caminante.channels",
+    "caminante.cash",
+    "caminante.feedback",
+    "caminante.referrals",
 ]
 
 MIDDLEWARE = [

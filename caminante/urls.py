@@ -19,4 +19,8 @@ urlpatterns = [
     path("tally/", assistance.tally, name="tally"),
     path("indicators/", assistance.indicators, name="indicators"),
     path("", include("caminante.api_urls")),
+    path("", include("caminante.channels.urls")),
+    path("", include("caminante.cash.urls")),
+    path("", include("caminante.feedback.urls")),
+    path("", include("caminante.referrals.urls")),
 ]

@@ -8,7 +8,7 @@ import pytest  # noqa: E402
 
 from caminante.core.catalogue import load_catalogue  # noqa: E402
 from caminante.core.models import NationalSociety, ServicePoint, ServiceType, User  # noqa: E402
-from caminante.core.roles import HSP_ROLES, NS_ROLES, Role  # noqa: E402
+from caminante.core.roles import GLOBAL_ROLES, HSP_ROLES, Role  # noqa: E402
 
 PASSWORD = "a-long-test-password-123"
 
@@ -42,8 +42,10 @@ def make_user(
         national_society = service_point.national_society
     if role not in HSP_ROLES:
         service_point = None
-    if role not in HSP_ROLES | NS_ROLES:
+    if role in GLOBAL_ROLES:
         national_society = None
+    elif national_society is None and service_point is not None:
+        national_society = service_point.national_society
     ns_code = national_society.country.code.lower() if national_society else "x"
     user = User(
         username=username or f"{role}.{ns_code}",

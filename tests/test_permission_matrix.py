@@ -4,7 +4,10 @@ Generated from the URL configuration: a new route without a declared permission
 (`access_roles` on the view, or on the DRF view class) fails here.
 """
 
+import importlib
+import pkgutil
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -56,6 +59,11 @@ def _routes() -> list[Route]:
 
 
 ROUTES = _routes()
+# Each app adds its objects and URL parameters in a module of tests/matrix/ (see its __init__).
+EXTENSIONS = [
+    importlib.import_module(f"tests.matrix.{info.name}")
+    for info in pkgutil.iter_modules([str(Path(__file__).parent / "matrix")])
+]
 ROLES = [*Role, None]  # None: anonymous
 
 
@@ -69,7 +77,7 @@ def test_the_matrix_sees_the_routes():
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.id)
 def test_every_route_declares_its_permission(route):
     assert route.access_roles is not None, f"new route without a declared permission: {route.id}"
-    assert route.access_roles == "public" or (
+    assert route.access_roles in ("public", "signed") or (
         isinstance(route.access_roles, frozenset) and route.access_roles <= set(Role)
     ), f"{route.id}: access_roles must be 'public' or a set of roles"
 
@@ -104,22 +112,29 @@ def world(django_db_setup, django_db_blocker):
                 "delivery": delivery.pk,
                 "service_point": points[country].pk,
             }
+            for extension in EXTENSIONS:
+                objects[country].update(extension.build(country, writer, points[country], users))
         yield {"users": users, "objects": objects}
         transaction.set_rollback(True)
 
 
+PARAM_KINDS = {"person_id": "person", "household_id": "household"}
+PK_ROUTE_PREFIXES = {
+    "person-": "person",
+    "household-": "household",
+    "service-delivery-": "delivery",
+    "service-point-": "service_point",
+}
+for _extension in EXTENSIONS:
+    PARAM_KINDS.update(getattr(_extension, "PARAM_KINDS", {}))
+    PK_ROUTE_PREFIXES.update(getattr(_extension, "PK_ROUTE_PREFIXES", {}))
+
+
 def _object_kind(route: Route, param: str) -> str:
-    if param == "person_id":
-        return "person"
-    if param == "household_id":
-        return "household"
+    if param in PARAM_KINDS:
+        return PARAM_KINDS[param]
     if param == "pk":
-        for prefix, kind in (
-            ("person-", "person"),
-            ("household-", "household"),
-            ("service-delivery-", "delivery"),
-            ("service-point-", "service_point"),
-        ):
+        for prefix, kind in PK_ROUTE_PREFIXES.items():
             if route.name.startswith(prefix):
                 return kind
     raise AssertionError(f"{route.id}: teach the permission matrix what the '{param}' parameter refers to")
@@ -156,7 +171,10 @@ def test_permission_matrix(route, role, world):
         response = _request(client, url)
         where = f"{role.value if role else 'anonymous'} GET {url} ({route.id}, {target} object)"
         status = response.status_code
-        if route.access_roles == "public":
+        if route.access_roles == "signed":
+            # The request carries no signature or token: refused, whoever is logged in.
+            assert status in (403, 404), f"{where}: request without credentials answered {status}"
+        elif route.access_roles == "public":
             assert status < 400 or status in (400, 405), f"{where}: public route answered {status}"
             assert status not in (401, 403, 404), f"{where}: public route answered {status}"
         elif role is None:

@@ -6,7 +6,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from caminante.core.models import ServicePoint
-from caminante.core.roles import AGGREGATE_READERS, FIELD_WRITERS, HSP_ROLES, Role
+from caminante.core.roles import AGGREGATE_READERS, FIELD_WRITERS, HSP_ROLES, STAFF_ROLES
 from caminante.core.scoping import access, get_or_404
 from caminante.core.selectors import service_points_for
 from caminante.registry.selectors import households_for, people_for
@@ -15,7 +15,7 @@ from . import reports, selectors, services
 from .forms import DeliveryForm, TallyForm
 
 
-@access(*Role)
+@access(*STAFF_ROLES)
 def home(request):
     """The landing page: the HSP's day for HSP roles, the National Society's figures otherwise."""
     if request.user.role in HSP_ROLES:

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .models import ServicePoint
-from .roles import Role
+from .roles import STAFF_ROLES
 from .scoping import NoScope, Scope, get_or_404
 from .selectors import service_points_for
 
@@ -139,7 +139,7 @@ class ServicePointSerializer(serializers.ModelSerializer):
 class ServicePointViewSet(ScopedViewSet, viewsets.mixins.ListModelMixin, viewsets.mixins.RetrieveModelMixin):
     serializer_class = ServicePointSerializer
     queryset = ServicePoint.objects.none()
-    access_roles = frozenset(Role)
+    access_roles = STAFF_ROLES
 
     def get_queryset(self):
         return service_points_for(self.request.user).prefetch_related("services").order_by("code")

@@ -8,6 +8,7 @@ would fill is filled here too (name keys, normalised document and phone, disabil
 consent rows, service point links), so search and duplicate check work on generated people.
 """
 
+import importlib
 import itertools
 import operator
 import random
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
@@ -181,6 +183,26 @@ SERVICE_POINTS = [
 ]  # fmt: skip
 
 DEMO_ROLE_PREFIXES = (Role.VOLUNTEER, Role.COORDINATOR, Role.OFFICER, Role.PROTECTION, Role.DATA_MANAGER)
+
+
+def seed_app_demos(points: dict[str, ServicePoint], users: dict[str, User]) -> list[str]:
+    """Run every Caminante app's `demo.seed(points, users)` (after the people are loaded).
+
+    It runs on every `seed-demo`, so each must be idempotent; it returns a one-line summary or None."""
+    summaries = []
+    for config in apps.get_app_configs():
+        if not config.name.startswith("caminante.") or config.name == "caminante.core":
+            continue
+        try:
+            module = importlib.import_module(f"{config.name}.demo")
+        except ModuleNotFoundError as error:
+            if error.name == f"{config.name}.demo":
+                continue
+            raise
+        summary = module.seed(points, users)
+        if summary:
+            summaries.append(summary)
+    return summaries
 
 
 def ensure_service_points() -> dict[str, ServicePoint]:

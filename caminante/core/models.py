@@ -10,7 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from .roles import GLOBAL_ROLES, HSP_ROLES, NS_ROLES, Role
+from .roles import EXTERNAL_ROLES, GLOBAL_ROLES, HSP_ROLES, NS_ROLES, Role
 
 TIME_ZONE_CHOICES = sorted((tz, tz) for tz in zoneinfo.available_timezones() if tz.startswith("America/"))
 
@@ -146,6 +146,10 @@ class User(AbstractUser):
     service_point = models.ForeignKey(
         ServicePoint, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )
+    # A partner user sees only what is addressed to their organisation.
+    partner_organisation = models.ForeignKey(
+        PartnerOrganisation, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
 
     class Meta:
         constraints = [
@@ -158,6 +162,10 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=~Q(role__in=sorted(r.value for r in NS_ROLES)) | Q(national_society__isnull=False),
                 name="user_ns_role_has_national_society",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role__in=sorted(r.value for r in EXTERNAL_ROLES)) | Q(national_society__isnull=False),
+                name="user_external_role_has_national_society",
             ),
         ]
 

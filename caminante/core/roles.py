@@ -12,12 +12,22 @@ class Role(models.TextChoices):
     DATA_MANAGER = "datamanager", _("Data manager")
     ANALYST = "analyst", _("Regional analyst")
     ADMIN = "admin", _("Administrator")
+    # People outside the National Society who use one narrow part of the platform.
+    VENDOR = "vendor", _("Vendor (shop)")
+    PARTNER = "partner", _("Partner organisation")
 
 
 # Roles whose scope is one service point, one National Society, or everything.
 HSP_ROLES = frozenset({Role.VOLUNTEER, Role.COORDINATOR})
 NS_ROLES = frozenset({Role.OFFICER, Role.PROTECTION, Role.DATA_MANAGER})
 GLOBAL_ROLES = frozenset({Role.ANALYST, Role.ADMIN})
+# Outside users, scoped to one National Society and to their own shop or organisation (the
+# cash and referrals apps narrow them further). They never see the registry.
+EXTERNAL_ROLES = frozenset({Role.VENDOR, Role.PARTNER})
+# Everyone who works for the Movement.
+STAFF_ROLES = HSP_ROLES | NS_ROLES | GLOBAL_ROLES
+# Where each external role lands after logging in (URL names; staff land on "home").
+ROLE_HOME = {Role.VENDOR: "vendor-home", Role.PARTNER: "partner-home"}
 
 # Who may read person-level records (the analyst sees aggregates only).
 PERSON_READERS = HSP_ROLES | NS_ROLES | {Role.ADMIN}
@@ -28,4 +38,4 @@ SENSITIVE_READERS = frozenset({Role.PROTECTION})
 # Who may export record-level data.
 EXPORTERS = frozenset({Role.DATA_MANAGER})
 # Who may see aggregate indicators.
-AGGREGATE_READERS = frozenset(Role) - {Role.VOLUNTEER}
+AGGREGATE_READERS = STAFF_ROLES - {Role.VOLUNTEER}

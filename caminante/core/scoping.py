@@ -10,7 +10,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from . import audit
-from .roles import GLOBAL_ROLES, HSP_ROLES, NS_ROLES, Role
+from .roles import EXTERNAL_ROLES, GLOBAL_ROLES, HSP_ROLES, NS_ROLES, Role
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ class Scope:
         role = Role(user.role)
         if role in HSP_ROLES and not (user.service_point_id and user.national_society_id):
             raise NoScope("HSP role without a service point")
-        if role in NS_ROLES and not user.national_society_id:
+        if role in NS_ROLES | EXTERNAL_ROLES and not user.national_society_id:
             raise NoScope("National Society role without a National Society")
         if role in GLOBAL_ROLES:
             return cls(user, role, None, None)
@@ -105,4 +105,12 @@ def access(*roles: Role) -> Callable:
 def public(view):
     """Declare a view open to everyone (login page, public pages, health check)."""
     view.access_roles = "public"
+    return view
+
+
+def signed(view):
+    """Declare a view that authenticates the request itself, not the session: a webhook checking
+    a signature, a link carrying a secret token. It must answer 403 or 404 to a request without
+    valid credentials (the permission matrix checks that anonymous calls never get a 2xx)."""
+    view.access_roles = "signed"
     return view

@@ -1,8 +1,10 @@
 from django.contrib.auth import views as auth_views
 from django.db import connection
 from django.http import JsonResponse
+from django.urls import NoReverseMatch, reverse
 from django.views.i18n import set_language
 
+from .roles import ROLE_HOME
 from .scoping import public
 
 
@@ -13,6 +15,20 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
-login = public(auth_views.LoginView.as_view(redirect_authenticated_user=True))
+class LoginView(auth_views.LoginView):
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        """Staff land on their day page; a vendor or a partner on their own page."""
+        name = ROLE_HOME.get(self.request.user.role)
+        if name:
+            try:
+                return reverse(name)
+            except NoReverseMatch:  # that part of the platform is not installed
+                pass
+        return super().get_default_redirect_url()
+
+
+login = public(LoginView.as_view())
 logout = public(auth_views.LogoutView.as_view())
 set_language = public(set_language)

@@ -23,6 +23,7 @@ from caminante.core.demo import (
     main_service_points,
     make_tallies,
     point_infos,
+    seed_app_demos,
 )
 from caminante.core.models import AuditEvent, ServicePoint
 
@@ -48,6 +49,8 @@ class Command(BaseCommand):
         points = ensure_service_points()
         users = ensure_demo_users(points)
         if AuditEvent.objects.filter(action="demo.seeded").exists():
+            for summary in seed_app_demos(points, users):
+                self.stdout.write(summary)
             self.stdout.write(
                 f"Demo data already loaded: {len(points)} service points and {len(users)} demo users checked "
                 f"in {time.monotonic() - started:.1f} s."
@@ -90,6 +93,8 @@ class Command(BaseCommand):
                 "seed": seed,
             },
         )
+        for summary in seed_app_demos(points, users):
+            self.stdout.write(summary)
         self.stdout.write(
             f"Demo loaded in {time.monotonic() - started:.1f} s: {len(points)} service points, "
             f"{len(users)} demo users, {report.people} people in {report.households} households, "

@@ -1,0 +1,3 @@
+"""Pages of the channels app (included from caminante/urls.py)."""
+
+urlpatterns: list = []

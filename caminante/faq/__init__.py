@@ -1,0 +1,1 @@
+"""The FAQ engine: pure Python, no Django import (see DESIGN.md)."""

@@ -1,0 +1,3 @@
+"""Pages of the feedback app (included from caminante/urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages of the referrals app (included from caminante/urls.py)."""
+
+urlpatterns: list = []
