@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export CAMINANTE_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: install install-test run demo-env migrate test test-sqlite test-postgres lint format bench bench-quick messages clean
+.PHONY: install install-test run demo-env migrate test test-sqlite test-postgres lint format bench bench-quick messages app-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,8 +51,19 @@ format: install-test
 bench-quick: install-test
 	CAMINANTE_TESTING=1 $(BIN)/python bench/registry_search.py --quick
 
+# Translations: the project's catalogue (caminante/locale) and one per app that has its own
+# caminante/<app>/locale (so each app's strings are translated and committed with the app).
+APPS_WITH_LOCALE = $(patsubst caminante/%/locale,%,$(wildcard caminante/*/locale))
+MAKEMESSAGES = makemessages -l es -l pt -l en --no-obsolete
 messages: install
-	cd caminante && ../$(BIN)/django-admin makemessages -l es -l pt -l en --no-obsolete && ../$(BIN)/django-admin compilemessages
+	cd caminante && ../$(BIN)/django-admin $(MAKEMESSAGES) $(foreach app,$(APPS_WITH_LOCALE),--ignore '$(app)/*')
+	for app in $(APPS_WITH_LOCALE); do (cd caminante/$$app && ../../$(BIN)/django-admin $(MAKEMESSAGES)) || exit 1; done
+	cd caminante && ../$(BIN)/django-admin compilemessages
+
+# One app's own catalogue (created if missing): `make app-messages APP=cash`.
+app-messages: install
+	mkdir -p caminante/$(APP)/locale
+	cd caminante/$(APP) && ../../$(BIN)/django-admin $(MAKEMESSAGES) && ../../$(BIN)/django-admin compilemessages
 
 clean:
 	rm -rf $(VENV) var

@@ -20,6 +20,10 @@ LOCALE = Path(settings.BASE_DIR) / "locale"
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
 # The source strings are English, so the English catalogue may leave entries empty (= the source text).
 MUST_TRANSLATE = [code for code in LANGUAGES if code != "en"]
+# The project's catalogue, and one per app that keeps its own (caminante/<app>/locale/).
+LOCALES = [LOCALE, *sorted(Path(settings.BASE_DIR).glob("*/locale"))]
+CATALOGUES = [pytest.param(locale, code, id=f"{locale.parent.name}-{code}") for locale in LOCALES for code in LANGUAGES]
+MUST_TRANSLATE_CATALOGUES = [p for p in CATALOGUES if p.values[1] in MUST_TRANSLATE]
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%%|\{\w*\}")
 
 
@@ -48,8 +52,8 @@ def translations(entry: dict) -> list[str]:
     return [value for key, value in sorted(entry.items()) if key.startswith("msgstr")]
 
 
-def po_path(code: str) -> Path:
-    return LOCALE / code / "LC_MESSAGES" / "django.po"
+def po_path(code: str, locale: Path = LOCALE) -> Path:
+    return locale / code / "LC_MESSAGES" / "django.po"
 
 
 def nplurals(entries: list[dict]) -> int:
@@ -57,9 +61,9 @@ def nplurals(entries: list[dict]) -> int:
     return int(re.search(r"nplurals=(\d+)", header).group(1))
 
 
-@pytest.mark.parametrize("code", LANGUAGES)
-def test_catalogue_exists_with_a_clean_header(code):
-    entries = parse_po(po_path(code))
+@pytest.mark.parametrize("locale, code", CATALOGUES)
+def test_catalogue_exists_with_a_clean_header(locale, code):
+    entries = parse_po(po_path(code, locale))
     header = entries[0]
     assert header["msgid"] == ""
     assert "fuzzy" not in header["flags"], "a fuzzy header is dropped by msgfmt (and its charset with it)"
@@ -67,15 +71,15 @@ def test_catalogue_exists_with_a_clean_header(code):
     assert "charset=UTF-8" in header["msgstr"]
 
 
-@pytest.mark.parametrize("code", LANGUAGES)
-def test_no_fuzzy_entries(code):
-    fuzzy = [e["msgid"] for e in parse_po(po_path(code))[1:] if "fuzzy" in e["flags"]]
+@pytest.mark.parametrize("locale, code", CATALOGUES)
+def test_no_fuzzy_entries(locale, code):
+    fuzzy = [e["msgid"] for e in parse_po(po_path(code, locale))[1:] if "fuzzy" in e["flags"]]
     assert not fuzzy, f"{code}: fuzzy entries (check and translate them): {fuzzy}"
 
 
-@pytest.mark.parametrize("code", MUST_TRANSLATE)
-def test_every_entry_is_translated(code):
-    entries = parse_po(po_path(code))
+@pytest.mark.parametrize("locale, code", MUST_TRANSLATE_CATALOGUES)
+def test_every_entry_is_translated(locale, code):
+    entries = parse_po(po_path(code, locale))
     forms = nplurals(entries)
     missing = []
     for entry in entries[1:]:
@@ -85,10 +89,10 @@ def test_every_entry_is_translated(code):
     assert not missing, f"{code}: untranslated entries: {missing}"
 
 
-@pytest.mark.parametrize("code", LANGUAGES)
-def test_placeholders_are_kept(code):
+@pytest.mark.parametrize("locale, code", CATALOGUES)
+def test_placeholders_are_kept(locale, code):
     wrong = []
-    for entry in parse_po(po_path(code))[1:]:
+    for entry in parse_po(po_path(code, locale))[1:]:
         sources = [entry["msgid"], entry.get("msgid_plural", entry["msgid"])]
         for index, value in enumerate(translations(entry)):
             source = sources[min(index, 1)]
@@ -97,10 +101,10 @@ def test_placeholders_are_kept(code):
     assert not wrong, f"{code}: placeholders changed: {wrong}"
 
 
-def po_catalogue(code: str) -> dict:
+def po_catalogue(code: str, locale: Path = LOCALE) -> dict:
     """What msgfmt would put in the .mo: translated, non-fuzzy entries, keyed like GNUTranslations."""
     catalogue = {}
-    for entry in parse_po(po_path(code))[1:]:
+    for entry in parse_po(po_path(code, locale))[1:]:
         if "fuzzy" in entry["flags"] or not all(translations(entry)):
             continue
         msgid = (entry["msgctxt"] + "\x04" if "msgctxt" in entry else "") + entry["msgid"]
@@ -119,22 +123,22 @@ def mo_catalogue(path: Path) -> dict:
     return catalogue
 
 
-@pytest.mark.parametrize("code", LANGUAGES)
-def test_committed_mo_matches_the_po(code):
-    mo = LOCALE / code / "LC_MESSAGES" / "django.mo"
+@pytest.mark.parametrize("locale, code", CATALOGUES)
+def test_committed_mo_matches_the_po(locale, code):
+    mo = locale / code / "LC_MESSAGES" / "django.mo"
     assert mo.exists(), f"{mo} is missing: run `make messages` and commit the .mo"
-    assert mo_catalogue(mo) == po_catalogue(code), f"{mo} is stale: run `make messages` and commit the .mo"
+    assert mo_catalogue(mo) == po_catalogue(code, locale), f"{mo} is stale: run `make messages` and commit the .mo"
 
 
 @pytest.mark.skipif(shutil.which("msgfmt") is None, reason="gettext's msgfmt is not installed")
-@pytest.mark.parametrize("code", LANGUAGES)
-def test_msgfmt_accepts_the_po_and_compiles_the_same_catalogue(code, tmp_path):
+@pytest.mark.parametrize("locale, code", CATALOGUES)
+def test_msgfmt_accepts_the_po_and_compiles_the_same_catalogue(locale, code, tmp_path):
     out = tmp_path / "django.mo"
     result = subprocess.run(
-        ["msgfmt", "--check", "-o", str(out), str(po_path(code))], capture_output=True, text=True, check=False
+        ["msgfmt", "--check", "-o", str(out), str(po_path(code, locale))], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
-    assert mo_catalogue(out) == mo_catalogue(LOCALE / code / "LC_MESSAGES" / "django.mo")
+    assert mo_catalogue(out) == mo_catalogue(locale / code / "LC_MESSAGES" / "django.mo")
 
 
 LOGIN_TEXT = {"es": ("Iniciar sesión", "Contraseña"), "pt": ("Entrar", "Senha"), "en": ("Log in", "Password")}
