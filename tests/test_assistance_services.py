@@ -173,9 +173,10 @@ def test_day_summary_counts_the_hsp_local_day(users, sp_co, sp_co_other, househo
     )
     summary = selectors.day_summary(volunteer, sp_co)
     assert summary["day"] == sp_co.local_today()
-    assert summary["registered_people_served"] == 2
+    # Ana and Berta, and both members of the household served as a whole.
+    assert summary["registered_people_served"] == 4
     assert summary["anonymous_served"] == 5
-    assert summary["people_served"] == 7
+    assert summary["people_served"] == 9
     assert summary["services_given"] == 4
     assert summary["by_service"]["food"]["n"] == 3
     assert summary["by_service"]["food"]["tally"] == 3
@@ -230,10 +231,45 @@ def test_indicators_suppress_small_cells(users):
     assert services_by_name[ServiceType.objects.get(code="water").name] == 13
     # Aggregates carry no names or ids.
     assert "Mujer" not in repr(report.__dict__)
+    # 6 + 2 + 12 + 1 = 21 people, but an exact total would reveal the hidden cells: rounded to 20.
+    assert report.total_is_rounded
+    assert report.total_people == 20
 
     regional = reports.indicators(users["analyst"])
     assert regional.cell("female", "18-59") == 6
     assert regional.cell("female", "0-4") == 12
+
+
+def test_indicators_count_every_member_of_a_household_served_as_a_whole(users, household):
+    volunteer = users["volunteer.co"]
+    services.record_delivery(volunteer, service_type="food", household=household)
+    services.record_delivery(volunteer, service_type="water", household=household)
+    ana = household.members.get(relationship="head").person
+    services.record_delivery(volunteer, service_type="food", person=ana)  # also served alone: still one person
+    others = [register(volunteer, f"Otra{i}") for i in range(5)]
+    for person in others:
+        services.record_delivery(volunteer, service_type="food", person=person)
+    reached = selectors.people_reached(selectors.deliveries_for(volunteer))
+    assert sorted(p.given_names for p in reached) == sorted(["Ana", "Luis", *(p.given_names for p in others)])
+    report = reports.indicators(users["officer.co"])
+    assert sum(n for n in report.people.values() if n) == 7 and not report.total_is_rounded
+    assert report.total_people == 7
+
+
+def test_indicators_exact_total_when_nothing_is_hidden(users):
+    volunteer = users["volunteer.co"]
+    for i in range(7):
+        person = register(volunteer, f"Mujer{i}", birth_date=timezone.now().date().replace(year=1990))
+        services.record_delivery(volunteer, service_type="food", person=person)
+        services.record_delivery(volunteer, service_type="water", person=person)  # counted once
+    report = reports.indicators(users["officer.co"])
+    assert report.people == {("female", "18-59"): 7}
+    assert (report.total_people, report.total_is_rounded) == (7, False)
+
+
+@pytest.mark.parametrize(("value", "rounded"), [(0, 0), (1, 5), (2, 5), (3, 5), (7, 5), (8, 10), (21, 20), (23, 25)])
+def test_round_to(value, rounded):
+    assert reports.round_to(value, 5) == rounded
 
 
 def test_indicators_refuse_volunteers(users):

@@ -16,6 +16,7 @@ from caminante.core.scoping import Scope, by_national_society
 from caminante.registry.models import Sex
 
 from .models import AgeGroup, AnonymousTally, ServiceDelivery
+from .selectors import people_reached
 
 
 def _years_ago(today: date, years: int) -> date:
@@ -39,6 +40,9 @@ class Indicators:
     until: date
     people: dict = field(default_factory=dict)  # (sex, age_group) -> count or None when suppressed
     total_people: int = 0
+    # When a cell is hidden the exact total would give it away (total minus the shown cells), so
+    # the total is then rounded to a multiple of min_cell.
+    total_is_rounded: bool = False
     services: list = field(default_factory=list)
     min_cell: int = 5
 
@@ -63,6 +67,11 @@ def suppress(value: int, min_cell: int) -> int | None:
     return None if 0 < value < min_cell else value
 
 
+def round_to(value: int, base: int) -> int:
+    """Round half up to a multiple of base (never down to 0 when people were served)."""
+    return max(base, (value + base // 2) // base * base) if value else 0
+
+
 def indicators(user, days: int = 30) -> Indicators:
     scope = Scope.of(user).require(AGGREGATE_READERS)
     until = timezone.now()
@@ -78,20 +87,22 @@ def indicators(user, days: int = 30) -> Indicators:
     min_cell = settings.REPORT_MIN_CELL
     counts: dict = {}
     people = (
-        deliveries.exclude(person=None)
-        .annotate(age_group=age_group_expression(until.date()))
-        .values("person__sex", "age_group")
-        .annotate(n=Count("person", distinct=True))
+        people_reached(deliveries)
+        .annotate(age_group=age_group_expression(until.date(), "birth_date"))
+        .values("sex", "age_group")
+        .annotate(n=Count("id"))
     )
     for row in people:
-        key = (row["person__sex"], row["age_group"])
+        key = (row["sex"], row["age_group"])
         counts[key] = counts.get(key, 0) + row["n"]
     for row in tallies.values("sex", "age_group").annotate(n=Sum("count")):
         key = (row["sex"], row["age_group"])
         counts[key] = counts.get(key, 0) + row["n"]
     report = Indicators(since=since.date(), until=until.date(), min_cell=min_cell)
-    report.total_people = sum(counts.values())
     report.people = {key: suppress(n, min_cell) for key, n in counts.items()}
+    total = sum(counts.values())
+    report.total_is_rounded = any(value is None for value in report.people.values())
+    report.total_people = round_to(total, min_cell) if report.total_is_rounded else total
     services: dict = {}
     for row in deliveries.values("service_type__code").annotate(n=Count("id"), q=Sum("quantity")):
         services[row["service_type__code"]] = row["n"]

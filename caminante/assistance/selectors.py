@@ -2,13 +2,24 @@
 
 from datetime import datetime, time
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from caminante.core.models import ServicePoint
 from caminante.core.roles import HSP_ROLES, PERSON_READERS
 from caminante.core.scoping import Scope, by_national_society
+from caminante.registry.models import Membership, Person
 
 from .models import AnonymousTally, ServiceDelivery
+
+
+def people_reached(deliveries: QuerySet[ServiceDelivery]) -> QuerySet[Person]:
+    """The people these deliveries reached: those served in person and every member of a
+    household served as a whole (a family kit reaches the whole family). Each person once."""
+    households = deliveries.exclude(household=None).values("household_id")
+    return Person.objects.filter(
+        Q(pk__in=deliveries.exclude(person=None).values("person_id"))
+        | Q(pk__in=Membership.objects.filter(household_id__in=households).values("person_id"))
+    )
 
 
 def deliveries_for(user) -> QuerySet[ServiceDelivery]:
@@ -26,7 +37,7 @@ def day_summary(user, service_point: ServicePoint) -> dict:
     end = datetime.combine(today, time.max, tzinfo=service_point.tz)
     deliveries = deliveries_for(user).filter(service_point=service_point, delivered_at__range=(start, end))
     tallies = AnonymousTally.objects.filter(service_point=service_point, day=today)
-    registered_people = deliveries.exclude(person=None).values("person").distinct().count()
+    registered_people = people_reached(deliveries).count()
     anonymous = tallies.aggregate(n=Sum("count"))["n"] or 0
     by_service = {
         row["service_type__code"]: row
