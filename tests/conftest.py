@@ -1,6 +1,7 @@
 """Shared fixtures: reference data, service points and one user per role."""
 
 import os
+import signal
 
 os.environ.setdefault("CAMINANTE_TESTING", "1")
 
@@ -85,3 +86,12 @@ def users(sp_co, sp_pe):
     result["analyst"] = make_user(Role.ANALYST, username="analyst.regional")
     result["admin"] = make_user(Role.ADMIN, username="admin")
     return result
+
+
+@pytest.fixture
+def keep_signal_handlers():
+    """The worker command installs SIGINT/SIGTERM handlers; give the test session its own back."""
+    saved = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    yield
+    signal.signal(signal.SIGINT, saved[0])
+    signal.signal(signal.SIGTERM, saved[1])

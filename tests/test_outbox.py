@@ -1,7 +1,6 @@
 """The transactional outbox and its worker, against a small local HTTP receiver."""
 
 import json
-import signal
 import socket
 import threading
 from collections import Counter
@@ -74,15 +73,6 @@ def receiver():
     yield make
     for r in made:
         r.close()
-
-
-@pytest.fixture
-def keep_signal_handlers():
-    """The worker command installs SIGINT/SIGTERM handlers; give the test session its own back."""
-    saved = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
-    yield
-    signal.signal(signal.SIGINT, saved[0])
-    signal.signal(signal.SIGTERM, saved[1])
 
 
 def _make_due(message: OutboxMessage) -> None:

@@ -236,3 +236,16 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} → {self.to} ({self.status})"
+
+
+class PeriodicJob(models.Model):
+    """When a periodic job (overdue alerts, reminders, expiries) last started. Workers claim a run
+    with a conditional UPDATE on this row, so several workers never run the same job twice."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    last_started = models.DateTimeField(null=True)
+    last_finished = models.DateTimeField(null=True)
+    last_error = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return self.name

@@ -5,11 +5,15 @@ import uuid
 
 from django.core.management.base import BaseCommand
 
+from caminante.core.jobs import run_due
 from caminante.core.outbox import deliver_due
 
 
 class Command(BaseCommand):
-    help = "Deliver the outbox (WhatsApp, SMS, e-mail, webhooks) with retries. Several may run at once."
+    help = (
+        "Deliver the outbox (WhatsApp, SMS, e-mail, webhooks) with retries and run the periodic jobs "
+        "(overdue alerts, reminders). Several may run at once."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="deliver what is due, then exit")
@@ -27,6 +31,8 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         self.stdout.write(f"worker {worker_id} started")
         while not stopping:
+            for summary in run_due():
+                self.stdout.write(summary)
             sent = deliver_due(worker_id)
             if once:
                 self.stdout.write(f"delivered {sent}")
