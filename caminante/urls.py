@@ -24,3 +24,6 @@ urlpatterns = [
     path("", include("caminante.feedback.urls")),
     path("", include("caminante.referrals.urls")),
 ]
+
+handler404 = "caminante.core.views.not_found"
+handler500 = "caminante.core.views.server_error"

@@ -39,14 +39,12 @@ def make_service_point(country: str, code: str, name: str = "", **extra) -> Serv
 def make_user(
     role: Role, service_point: ServicePoint | None = None, national_society=None, username: str | None = None
 ) -> User:
-    if role in HSP_ROLES and service_point is not None:
+    if service_point is not None and (role in HSP_ROLES or national_society is None):
         national_society = service_point.national_society
     if role not in HSP_ROLES:
         service_point = None
     if role in GLOBAL_ROLES:
         national_society = None
-    elif national_society is None and service_point is not None:
-        national_society = service_point.national_society
     ns_code = national_society.country.code.lower() if national_society else "x"
     user = User(
         username=username or f"{role}.{ns_code}",

@@ -108,10 +108,11 @@ def test_people_list_is_scoped(users, people):
 def test_people_search(users, people):
     client = _api("officer.co")
     found = client.get("/api/v1/people/", {"search": "yusmari gonzales"}).json()
-    assert [p["id"] for p in found] == [str(people["co"].pk)]
+    assert found["count"] == 1
+    assert [p["id"] for p in found["results"]] == [str(people["co"].pk)]
     by_code = client.get("/api/v1/people/", {"search": people["co"].code.lower()}).json()
-    assert [p["code"] for p in by_code] == [people["co"].code]
-    assert client.get("/api/v1/people/", {"search": "Rosa Mendoza"}).json() == []
+    assert [p["code"] for p in by_code["results"]] == [people["co"].code]
+    assert client.get("/api/v1/people/", {"search": "Rosa Mendoza"}).json()["results"] == []
 
 
 def test_person_detail_and_other_country_404(users, people):
@@ -254,3 +255,19 @@ def test_errors_are_translated(users):
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     body = client.post("/api/v1/auth/token/", {"username": "x", "password": "y"}, format="json").json()
     assert body["message"] == "The data is not valid."
+
+
+@pytest.mark.parametrize("path", ["/api/v1/people/not.a.uuid/", "/api/v1/no-such-thing/", "/api/v2/"])
+def test_unknown_api_urls_answer_json(path):
+    client = APIClient()
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.django_db
+def test_unknown_pages_stay_html(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")

@@ -143,3 +143,36 @@ class ServicePointViewSet(ScopedViewSet, viewsets.mixins.ListModelMixin, viewset
 
     def get_queryset(self):
         return service_points_for(self.request.user).prefetch_related("services").order_by("code")
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "An error: a stable code, a translated message and, for invalid data, the messages per field.",
+    "properties": {
+        "code": {"type": "string", "example": "invalid"},
+        "message": {"type": "string"},
+        "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+    },
+    "required": ["code", "message"],
+}
+ERROR_RESPONSES = {
+    "400": "The request is not valid (see `errors`).",
+    "401": "No valid credentials.",
+    "403": "The credentials do not allow this.",
+    "404": "Not found, or outside what the caller may see.",
+    "405": "Method not allowed.",
+    "429": "Too many requests.",
+}
+
+
+def document_error_responses(result, generator, request, public):
+    """drf-spectacular post-processing hook: every operation may answer the JSON errors of
+    `exception_handler`; say so in the schema, so clients (and schemathesis) know their shape."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            responses = operation.setdefault("responses", {})
+            for status, description in ERROR_RESPONSES.items():
+                responses.setdefault(status, {"description": description, "content": ref})
+    return result

@@ -1,6 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.db import connection
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
+from django.views import defaults
 from django.urls import NoReverseMatch, reverse
 from django.views.i18n import set_language
 
@@ -32,3 +34,16 @@ class LoginView(auth_views.LoginView):
 login = public(LoginView.as_view())
 logout = public(auth_views.LogoutView.as_view())
 set_language = public(set_language)
+
+
+def not_found(request, exception=None):
+    """API clients get the API's JSON error for any unknown URL under /api/, pages get the page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "not_found", "message": _("Not found.")}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "error", "message": _("Something went wrong on our side.")}, status=500)
+    return defaults.server_error(request)

@@ -121,7 +121,9 @@ class PersonViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
     def list(self, request, *args, **kwargs):
         query = request.query_params.get("search", "").strip()
         if query:
-            return Response(PersonSerializer(selectors.search_people(request.user, query), many=True).data)
+            # Ranked best first and capped, so one page in the same envelope as the plain list.
+            results = PersonSerializer(selectors.search_people(request.user, query), many=True).data
+            return Response({"count": len(results), "next": None, "previous": None, "results": results})
         return super().list(request, *args, **kwargs)
 
     @extend_schema(request=PersonInputSerializer, responses={201: PersonSerializer})
