@@ -9,9 +9,9 @@ parameters are ignored, as HTTP APIs usually do).
 
 import pytest
 import schemathesis
-from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
+from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 
 from caminante.core.roles import Role
 from caminante.wsgi import application

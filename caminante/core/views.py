@@ -1,9 +1,9 @@
 from django.contrib.auth import views as auth_views
 from django.db import connection
 from django.http import JsonResponse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views import defaults
-from django.urls import NoReverseMatch, reverse
 from django.views.i18n import set_language
 
 from .roles import ROLE_HOME
