@@ -219,3 +219,50 @@ def test_find_candidates_on_the_name_alone(users, people, given, family1, family
     )
     assert [c.person.pk for c in found] == [people["yusmary"].pk]
     assert any("name" in r for r in found[0].reasons)
+
+
+def test_find_candidates_probability_and_explanation(users, people):
+    """The score is the engine's calibrated probability; reasons name what agrees and what is missing."""
+    found = selectors.find_candidates(
+        users["volunteer.co"],
+        given_names="Yusmary",
+        family_name_1="González",
+        family_name_2="Pérez",
+        sex="female",
+        birth_date=date(1992, 3, 14),
+        document_number="V12345678",
+    )
+    assert found[0].person.pk == people["yusmary"].pk
+    assert found[0].score > 0.99
+    assert "same identity document number" in found[0].reasons
+    assert "same date of birth" in found[0].reasons
+    assert any(r.startswith("not recorded for one of them") and "phone" in r for r in found[0].reasons)
+    levels = {e["field"]: e["level"] for e in found[0].explanation}
+    assert levels["given_names"] == "agrees" and levels["phone"] == "missing"
+
+
+def test_a_twin_is_not_proposed_as_the_same_person(users, people):
+    """Twins share family names, date of birth and phone: only the given name differs."""
+    twin = register(
+        users["volunteer.co"], "Yorgelis", "González", "Pérez", birth_date=date(1992, 3, 14), phone="0412-1234567"
+    )
+    found = selectors.find_candidates(
+        users["volunteer.co"],
+        given_names="Yusmary",
+        family_name_1="González",
+        family_name_2="Pérez",
+        birth_date=date(1992, 3, 14),
+        phone_e164="+584121234567",
+    )
+    by_pk = {c.person.pk: c for c in found}
+    assert found[0].person.pk == people["yusmary"].pk and found[0].score > 0.9
+    if twin.pk in by_pk:
+        assert by_pk[twin.pk].score < 0.1
+        assert any("relative" in r for r in by_pk[twin.pk].reasons)
+
+
+def test_find_candidates_in_spanish(users, people):
+    with translation.override("es"):
+        found = selectors.find_candidates(users["volunteer.co"], given_names="Yusmary", family_name_1="González")
+    assert found and found[0].reasons
+    assert not any(r == "same given names" for r in found[0].reasons)

@@ -1,8 +1,10 @@
+import uuid
 from datetime import date
 
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -220,3 +222,112 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} ({'granted' if self.granted else 'refused'})"
+
+
+# ---- duplicates: decisions, the learned model, the review queue, merges ----------------------
+
+
+class MatchDecisionKind(models.TextChoices):
+    SAME = "same", _("Same person")
+    NOT_SAME = "not_same", _("Not the same person")
+
+
+class MatchDecisionSource(models.TextChoices):
+    REGISTRATION = "registration", _("Duplicate check at registration")
+    REVIEW = "review", _("Duplicates review")
+
+
+class MatchDecision(models.Model):
+    """A person's answer to "is this the same person?" about a pair, kept forever.
+
+    `person_a` is the existing registration that was shown. `person_b` is the other person when
+    there is one (the new person registered after "new person", or the other side of a reviewed
+    pair). `probe` keeps what the volunteer typed when the answer was "same person" (no new
+    person was created), so the model can learn from the pair later.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    national_society = models.ForeignKey(NationalSociety, on_delete=models.PROTECT, related_name="+")
+    person_a = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    person_b = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    probe = models.JSONField(default=dict, blank=True)
+    decision = models.CharField(max_length=10, choices=MatchDecisionKind.choices)
+    source = models.CharField(max_length=14, choices=MatchDecisionSource.choices)
+    score_shown = models.FloatField(null=True, blank=True)
+    decided_by = models.ForeignKey("core.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-decided_at"]
+        indexes = [models.Index(fields=["person_a", "person_b"], name="matchdecision_pair_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.person_a_id} / {self.person_b_id}: {self.decision}"
+
+
+class MatchModel(models.Model):
+    """The matching model's parameters learned for one National Society (JSON of `Model.to_dict`)."""
+
+    national_society = models.OneToOneField(NationalSociety, on_delete=models.CASCADE, related_name="+")
+    parameters = models.JSONField()
+    decisions_used = models.PositiveIntegerField(default=0)
+    trained_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"model {self.national_society_id} ({self.decisions_used} decisions)"
+
+
+class DuplicateStatus(models.TextChoices):
+    OPEN = "open", _("To review")
+    MERGED = "merged", _("Merged")
+    NOT_SAME = "not_same", _("Not the same person")
+
+
+class DuplicateCandidate(models.Model):
+    """A pair of people the engine thinks may be one, waiting for a data manager's review."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    national_society = models.ForeignKey(NationalSociety, on_delete=models.PROTECT, related_name="+")
+    person_a = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    person_b = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    # Per-field explanation: [{"field", "level", "weight", "detail"}] (detail in English, translated when shown).
+    reasons = models.JSONField(default=list)
+    status = models.CharField(max_length=10, choices=DuplicateStatus.choices, default=DuplicateStatus.OPEN)
+    found_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey("core.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-score"]
+        constraints = [models.UniqueConstraint(fields=["person_a", "person_b"], name="duplicate_pair_unique")]
+        indexes = [models.Index(fields=["national_society", "status", "-score"], name="duplicate_ns_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.person_a_id} ~ {self.person_b_id} ({self.score:.2f})"
+
+
+class MergeRecord(models.Model):
+    """One merge of `merged` into `survivor`, with exactly the rows that moved, so it can be undone.
+
+    `moved`: [{"model": app_label.model, "field": fk name, "pk": row pk}] re-pointed from merged to
+    survivor. `removed`: service point links of the merged person dropped because the survivor
+    already had them ({"service_point": id, "linked_at": iso}), re-created on unmerge.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    national_society = models.ForeignKey(NationalSociety, on_delete=models.PROTECT, related_name="+")
+    survivor = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    merged = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    moved = models.JSONField(default=list)
+    removed = models.JSONField(default=list)
+    merged_by = models.ForeignKey("core.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    merged_at = models.DateTimeField(default=timezone.now)
+    unmerged_by = models.ForeignKey("core.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    unmerged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-merged_at"]
+
+    def __str__(self) -> str:
+        return f"{self.merged_id} -> {self.survivor_id}"

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from itertools import combinations
+from uuid import UUID
 
 from django.db.models import Q, QuerySet
 from rapidfuzz import fuzz
@@ -9,9 +10,11 @@ from rapidfuzz import fuzz
 from caminante.core.codes import normalize_code
 from caminante.core.roles import HSP_ROLES, PERSON_READERS
 from caminante.core.scoping import Scope, by_national_society
+from caminante.matching import rank_candidates
 from caminante.matching.normalize import fold, name_tokens, normalize_document, phonetic_key
 
-from .models import Household, Person
+from . import engine
+from .models import Household, MatchDecision, MatchDecisionKind, Person
 
 
 def people_for(user) -> QuerySet[Person]:
@@ -121,9 +124,16 @@ def _two_pairs(pairs: set[str]) -> Q:
 
 @dataclass
 class Candidate:
+    """A possible existing registration: the person, the calibrated probability that it is the
+    same person, and the translated reasons (what agrees, what differs, what is missing)."""
+
     person: Person
     score: float
     reasons: list[str] = field(default_factory=list)
+    explanation: list[dict] = field(default_factory=list)
+
+
+CANDIDATE_ROWS = 200
 
 
 def find_candidates(
@@ -133,69 +143,89 @@ def find_candidates(
     family_name_1: str = "",
     family_name_2: str = "",
     birth_date=None,
+    birth_date_estimated: bool = False,
     phone_e164: str = "",
     document_number: str = "",
+    sex: str = "",
+    nationality: str = "",
+    person: Person | None = None,
     limit: int = 5,
 ) -> list[Candidate]:
     """Possible existing registrations of the person being registered, best first, with reasons.
 
-    The seam for the matching engine: blocking here fetches a small candidate set from the
-    database across the user's whole National Society (people move between HSPs); scoring ranks it.
+    Blocking fetches a small candidate set from the database across the user's whole National
+    Society (people move between HSPs): people sharing two name parts (the indexed pair keys),
+    the phone number or the identity document. The matching engine ranks it with the National
+    Society's learned model. With `person` (an existing registration checked against the others),
+    pairs already judged "not the same person" are left out.
     """
     scope = Scope.of(user).require(PERSON_READERS)
     qs = by_national_society(Person.objects.filter(merged_into__isnull=True), scope)
     if scope.role in HSP_ROLES:  # HSP roles check against the whole country, not only their HSP
         qs = Person.objects.filter(merged_into__isnull=True, national_society_id=scope.national_society_id)
     full_name = " ".join((given_names, family_name_1, family_name_2))
-    condition = Q(pk__in=name_block(qs, full_name).values("pk")[:200])
     document = normalize_document(document_number) if document_number else ""
+    ids: list = list(name_block(qs, full_name).order_by().values_list("pk", flat=True)[:CANDIDATE_ROWS])
     if document:
-        condition |= Q(document_number_normalized=document)
+        ids += list(qs.filter(document_number_normalized=document).values_list("pk", flat=True)[:20])
     if phone_e164:
-        condition |= Q(phone_e164=phone_e164)
-    probe = fold(full_name)
-    candidates = []
-    for person in qs.filter(condition).select_related("service_point")[:200]:
-        score, reasons = _score(person, probe, birth_date, phone_e164, document)
-        if score >= 0.5:
-            candidates.append(Candidate(person, score, reasons))
-    candidates.sort(key=lambda c: -c.score)
-    return candidates[:limit]
+        ids += list(qs.filter(phone_e164=phone_e164).values_list("pk", flat=True)[:20])
+    if person is not None:
+        ids = [pk for pk in ids if pk != person.pk and pk not in not_same_as(person.pk, ids)]
+    if not ids:
+        return []
+    rows = list(qs.filter(pk__in=set(ids)).only(*engine.RECORD_FIELDS, "national_society_id"))
+    probe = engine.probe_record(
+        given_names=given_names,
+        family_name_1=family_name_1,
+        family_name_2=family_name_2,
+        sex=sex,
+        birth_date=birth_date,
+        birth_date_estimated=birth_date_estimated,
+        nationality=nationality,
+        phone_e164=phone_e164,
+        document=document,
+    )
+    records = {str(p.pk): engine.person_record(p) for p in rows}
+    ns_id = rows[0].national_society_id if scope.is_global else scope.national_society_id
+    ranked = rank_candidates(
+        probe,
+        records.values(),
+        limit,
+        model=engine.model_for(ns_id),
+        population=engine.population(ns_id),
+        min_probability=engine.SHOW_FROM,
+    )
+    shown = {
+        p.pk: p for p in Person.objects.filter(pk__in=[c.record_id for c in ranked]).select_related("service_point")
+    }
+    out = []
+    for c in ranked:
+        found = shown[UUID(c.record_id)]
+        explanation = engine.explanation_to_json(c.explanation)
+        skip = engine.both_missing(probe, records[c.record_id])
+        out.append(Candidate(found, c.probability, engine.reasons(explanation, skip), explanation))
+    return out
 
 
-def _phonetic(text: str) -> str:
-    return " ".join(phonetic_key(t) for t in name_tokens(text))
+def not_same_as(person_id, others) -> set:
+    """Those of `others` judged "not the same person" as `person_id` (at registration or in review)."""
+    others = list(others)
+    pairs = MatchDecision.objects.filter(decision=MatchDecisionKind.NOT_SAME).filter(
+        Q(person_a_id=person_id, person_b_id__in=others) | Q(person_b_id=person_id, person_a_id__in=others)
+    )
+    return {b if a == person_id else a for a, b in pairs.values_list("person_a_id", "person_b_id")}
 
 
-def _score(person: Person, probe: str, birth_date, phone_e164: str, document: str) -> tuple[float, list[str]]:
-    from django.utils.translation import gettext as _
-
-    reasons = []
-    # Spelling variants (Yusmari / Yusmary, Gonzales / González) compare equal by sound.
-    sound = fuzz.token_set_ratio(_phonetic(probe), _phonetic(person.search_name)) * 0.95
-    similarity = max(fuzz.token_set_ratio(probe, person.search_name), sound) / 100
-    score = 0.6 * similarity
-    if similarity >= 0.99:
-        reasons.append(_("same name"))
-    elif similarity >= 0.75:
-        reasons.append(_("similar name (%(pct)d%%)") % {"pct": round(similarity * 100)})
-    if document and person.document_number_normalized == document:
-        score += 0.5
-        reasons.append(_("same document number"))
-    if phone_e164 and person.phone_e164 == phone_e164:
-        score += 0.25
-        reasons.append(_("same phone number"))
-    if birth_date and person.birth_date:
-        if person.birth_date == birth_date:
-            score += 0.3
-            reasons.append(_("same date of birth"))
-        elif (person.birth_date.day, person.birth_date.month) == (birth_date.month, birth_date.day):
-            score += 0.2
-            reasons.append(_("date of birth with day and month swapped"))
-        elif abs(person.birth_date.year - birth_date.year) <= 1:
-            score += 0.1
-            reasons.append(_("close year of birth"))
-        else:
-            score -= 0.3
-            reasons.append(_("different date of birth"))
-    return min(score, 1.0), reasons
+def not_same_pairs(person_ids) -> set[frozenset]:
+    """Pairs among `person_ids` judged "not the same person", each as a frozenset of two ids."""
+    ids = list(person_ids)
+    out: set[frozenset] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = MatchDecision.objects.filter(
+            decision=MatchDecisionKind.NOT_SAME, person_a_id__in=chunk, person_b_id__isnull=False
+        ).values_list("person_a_id", "person_b_id")
+        out |= {frozenset(r) for r in rows}
+    wanted = set(ids)
+    return {pair for pair in out if pair <= wanted}

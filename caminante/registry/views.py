@@ -1,3 +1,5 @@
+from datetime import date
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -82,18 +84,7 @@ def register(request):
         service_point = service_points.filter(pk=request.POST.get("service_point") or None).first()
     # First submit: show possible existing registrations and ask "same person" or "new person".
     if request.POST.get("checked") != "1":
-        candidates = [
-            selectors.find_candidates(
-                request.user,
-                given_names=f.cleaned_data["given_names"],
-                family_name_1=f.cleaned_data["family_name_1"],
-                family_name_2=f.cleaned_data["family_name_2"],
-                birth_date=f.cleaned_data["birth_date"],
-                document_number=f.cleaned_data["document_number"],
-                phone_e164=_phone_or_blank(f.cleaned_data["phone"], request.user),
-            )
-            for f in forms
-        ]
+        candidates = [_candidates(request.user, f) for f in forms]
         if any(candidates):
             context.update(candidates=list(zip(forms, candidates, strict=True)), checked=True)
             return render(request, "registry/register.html", context)
@@ -114,6 +105,25 @@ def register(request):
         return render(request, "registry/register.html", context, status=400)
     messages.success(request, _("Household %(code)s is registered.") % {"code": household.code})
     return redirect("household", household_id=household.pk)
+
+
+def _candidates(user, form: PersonForm) -> list:
+    d = form.cleaned_data
+    birth_date, estimated = d["birth_date"], False
+    if birth_date is None and d["estimated_age"] is not None:
+        birth_date, estimated = date(date.today().year - d["estimated_age"], 1, 1), True
+    return selectors.find_candidates(
+        user,
+        given_names=d["given_names"],
+        family_name_1=d["family_name_1"],
+        family_name_2=d["family_name_2"],
+        sex=d["sex"],
+        birth_date=birth_date,
+        birth_date_estimated=estimated,
+        nationality=d["nationality"],
+        document_number=d["document_number"],
+        phone_e164=_phone_or_blank(d["phone"], user),
+    )
 
 
 def _phone_or_blank(raw: str, user) -> str:
