@@ -61,6 +61,8 @@ class PersonForm(forms.Form):
     )
     # "same person" answer to the duplicate check: the id of the existing registration, or "new".
     match_choice = forms.CharField(required=False, widget=forms.HiddenInput)
+    # The possible registrations that were shown: "person id:probability,..." (the answers are kept).
+    shown = forms.CharField(required=False, widget=forms.HiddenInput, max_length=2000)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -97,4 +99,15 @@ class PersonForm(forms.Form):
             consent_channel=d["consent_channel"],
             relationship=d.get("relationship") or "",
             existing_person_id=choice if choice not in ("", "new") else None,
+            shown_candidates=self._shown(),
         )
+
+    def _shown(self) -> list[tuple[str, float]]:
+        out = []
+        for item in (self.cleaned_data.get("shown") or "").split(",")[:20]:
+            pk, _colon, score = item.partition(":")
+            try:
+                out.append((pk.strip(), float(score)))
+            except ValueError:
+                continue
+        return out

@@ -8,13 +8,24 @@ from django.db.models import Q, QuerySet
 from rapidfuzz import fuzz
 
 from caminante.core.codes import normalize_code
-from caminante.core.roles import HSP_ROLES, PERSON_READERS
-from caminante.core.scoping import Scope, by_national_society
-from caminante.matching import rank_candidates
+from caminante.core.roles import HSP_ROLES, PERSON_READERS, Role
+from caminante.core.scoping import Scope, by_national_society, get_or_404
+from caminante.matching import DEFAULT_THRESHOLD, rank_candidates
+from caminante.matching.blocking import feature_keys
+from caminante.matching.compare import compare
 from caminante.matching.normalize import fold, name_tokens, normalize_document, phonetic_key
+from caminante.matching.record import prepare
 
 from . import engine
-from .models import Household, MatchDecision, MatchDecisionKind, Person
+from .models import (
+    DuplicateCandidate,
+    DuplicateStatus,
+    Household,
+    MatchDecision,
+    MatchDecisionKind,
+    MergeRecord,
+    Person,
+)
 
 
 def people_for(user) -> QuerySet[Person]:
@@ -229,3 +240,100 @@ def not_same_pairs(person_ids) -> set[frozenset]:
         out |= {frozenset(r) for r in rows}
     wanted = set(ids)
     return {pair for pair in out if pair <= wanted}
+
+
+@dataclass(frozen=True)
+class DuplicatePair:
+    """Two people (of a list) who may be the same person, with the match probability and why."""
+
+    person_a_id: UUID
+    person_b_id: UUID
+    score: float
+    reasons: list[str] = field(default_factory=list, compare=False)
+
+
+#: Largest group of people sharing one blocking key that is expanded into pairs (a bigger group
+#: is a shared phone or a very common name: their other keys still pair them).
+PAIR_BLOCK_CAP = 200
+
+
+def duplicate_pairs(user, person_ids, threshold: float = DEFAULT_THRESHOLD) -> list[DuplicatePair]:
+    """Pairs among `person_ids` that the matching engine thinks are the same person (probability
+    at or above `threshold`), most probable first, leaving out pairs judged "not the same person"
+    and people the user may not see (another National Society). Cash uses it to flag possible
+    duplicates in a distribution list before approval."""
+    scope = Scope.of(user).require(PERSON_READERS)
+    qs = by_national_society(Person.objects.filter(merged_into__isnull=True), scope)
+    if scope.role in HSP_ROLES:
+        qs = Person.objects.filter(merged_into__isnull=True, national_society_id=scope.national_society_id)
+    wanted = list(dict.fromkeys(person_ids))
+    rows: list[Person] = []
+    for start in range(0, len(wanted), 500):
+        rows += list(qs.filter(pk__in=wanted[start : start + 500]).only(*engine.RECORD_FIELDS, "national_society_id"))
+    if len(rows) < 2:
+        return []
+    return _score_pairs(rows, threshold)
+
+
+def _score_pairs(rows: list[Person], threshold: float) -> list[DuplicatePair]:
+    """Block people by the engine's keys and score each pair sharing a key (one National Society
+    at a time: each has its own model)."""
+    out: list[DuplicatePair] = []
+    by_ns: dict = {}
+    for p in rows:
+        by_ns.setdefault(p.national_society_id, []).append(p)
+    for ns_id, people in by_ns.items():
+        records = [engine.person_record(p) for p in people]
+        feats = [prepare(r) for r in records]
+        groups: dict[str, list[int]] = {}
+        for i, x in enumerate(feats):
+            for key in feature_keys(x):
+                groups.setdefault(key, []).append(i)
+        pairs = {
+            (members[i], members[j])
+            for members in groups.values()
+            if 1 < len(members) <= PAIR_BLOCK_CAP
+            for i in range(len(members))
+            for j in range(i + 1, len(members))
+        }
+        skip = not_same_pairs([p.pk for p in people])
+        model, population = engine.model_for(ns_id), engine.population(ns_id)
+        for i, j in sorted(pairs):
+            a, b = people[i], people[j]
+            if frozenset((a.pk, b.pk)) in skip:
+                continue
+            levels = compare(feats[i], feats[j])
+            p = model.probability(feats[i], feats[j], population, levels)
+            if p >= threshold:
+                explanation = engine.explanation_to_json(model.explain(feats[i], feats[j], levels))
+                reasons = engine.reasons(explanation, engine.both_missing(records[i], records[j]))
+                out.append(DuplicatePair(a.pk, b.pk, p, reasons))
+    out.sort(key=lambda d: (-d.score, str(d.person_a_id), str(d.person_b_id)))
+    return out
+
+
+#: Who reviews possible duplicates, merges and unmerges (their National Society; admins everywhere).
+REVIEWERS = frozenset({Role.DATA_MANAGER, Role.ADMIN})
+
+
+def duplicate_queue(user, status: str = DuplicateStatus.OPEN) -> QuerySet[DuplicateCandidate]:
+    """Pairs waiting for review in the user's National Society, most probable first."""
+    scope = Scope.of(user).require(REVIEWERS)
+    qs = DuplicateCandidate.objects.filter(
+        status=status, person_a__merged_into__isnull=True, person_b__merged_into__isnull=True
+    ).select_related("person_a__service_point", "person_b__service_point", "national_society")
+    return by_national_society(qs, scope).order_by("-score", "found_at")
+
+
+def duplicate_candidate(user, candidate_id) -> DuplicateCandidate:
+    """One pair of the user's National Society (404 otherwise, logged when it exists elsewhere)."""
+    scope = Scope.of(user).require(REVIEWERS)
+    qs = by_national_society(
+        DuplicateCandidate.objects.select_related("person_a__service_point", "person_b__service_point"), scope
+    )
+    return get_or_404(qs, user, pk=candidate_id)
+
+
+def merges_for(user) -> QuerySet[MergeRecord]:
+    scope = Scope.of(user).require(REVIEWERS)
+    return by_national_society(MergeRecord.objects.select_related("survivor", "merged", "merged_by"), scope)

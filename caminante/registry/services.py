@@ -1,30 +1,44 @@
 """Every change to people, households and consent. Views, API and commands call these."""
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import date
 
 import phonenumbers
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from caminante.core import audit
 from caminante.core.codes import new_code
 from caminante.core.crypto import decrypt_json, encrypt_json
-from caminante.core.models import ServicePoint
+from caminante.core.models import NationalSociety, ServicePoint
 from caminante.core.roles import FIELD_WRITERS, HSP_ROLES, SENSITIVE_READERS
 from caminante.core.scoping import Scope, require
+from caminante.matching import DEFAULT_THRESHOLD, default_model
+from caminante.matching.engine import dedupe_features
 from caminante.matching.normalize import fold, name_tokens, normalize_document, phonetic_key
+from caminante.matching.record import prepare
 
+from . import engine, selectors
 from .models import (
     WG_DOMAINS,
     Consent,
     ConsentChannel,
     ConsentPurpose,
     Difficulty,
+    DuplicateCandidate,
+    DuplicateStatus,
     Household,
+    MatchDecision,
+    MatchDecisionKind,
+    MatchDecisionSource,
+    MatchModel,
     Membership,
+    MergeRecord,
     Person,
     PersonServicePoint,
     Relationship,
@@ -80,6 +94,8 @@ class PersonInput:
     relationship: str = ""
     # Set when the volunteer chose "same person" for an existing registration.
     existing_person_id: str | None = None
+    # The possible registrations shown to the volunteer: [(person id, probability shown)].
+    shown_candidates: list[tuple[str, float]] = field(default_factory=list)
 
 
 def name_keys(given_names: str, family_name_1: str, family_name_2: str) -> dict[str, str]:
@@ -296,8 +312,15 @@ def register_person(user, data: PersonInput, service_point: ServicePoint | None 
     service_point = acting_service_point(scope, service_point)
     with transaction.atomic():
         if data.existing_person_id:
-            return confirm_same_person(user, data.existing_person_id, service_point)
-        return _create_person(user, service_point, data, service_point.local_today())
+            person = confirm_same_person(user, data.existing_person_id, service_point)
+            chosen, new_person = person, None
+        else:
+            person = _create_person(user, service_point, data, service_point.local_today())
+            chosen, new_person = None, person
+        record_registration_answers(
+            user, data, chosen=chosen, new_person=new_person, national_society=service_point.national_society
+        )
+        return person
 
 
 def confirm_same_person(user, person_id: str, service_point: ServicePoint) -> Person:
@@ -363,3 +386,383 @@ def read_protection_data(user, person: Person) -> dict:
         return {}
     audit.record(user, "person.protection_read", person)
     return decrypt_json(person.protection_data)
+
+
+# ---- duplicates: volunteers' answers, the learned model, the review queue, merges ---------------
+
+REVIEWERS = selectors.REVIEWERS
+
+
+def _probe_of(data: PersonInput, region: str):
+    """What the volunteer typed, as the engine's record (best effort: the answer was "same person"
+    so the form was not validated as a new registration)."""
+    phone = ""
+    if data.phone.strip():
+        try:
+            phone = parse_phone(data.phone.strip(), region)
+        except ValidationError:
+            phone = ""
+    birth_date, estimated = data.birth_date, False
+    if birth_date is None and data.estimated_age is not None and 0 <= data.estimated_age <= MAX_AGE:
+        birth_date, estimated = date(date.today().year - data.estimated_age, 1, 1), True
+    return engine.probe_record(
+        given_names=data.given_names,
+        family_name_1=data.family_name_1,
+        family_name_2=data.family_name_2,
+        sex=data.sex,
+        birth_date=birth_date,
+        birth_date_estimated=estimated,
+        nationality=data.nationality,
+        phone_e164=phone,
+        document=normalize_document(data.document_number) if data.document_number.strip() else "",
+    )
+
+
+def record_registration_answers(
+    user, data: PersonInput, *, chosen: Person | None, new_person: Person | None, national_society
+) -> list[MatchDecision]:
+    """Store the volunteer's answer for each possible registration shown ("same person" for the one
+    chosen, "not the same" for the others), with the probability shown, so the model can learn.
+    Candidates outside the National Society are ignored (never trusted from the form)."""
+    shown = dict(data.shown_candidates)
+    if not shown:
+        return []
+    region = national_society.country.code
+    probe = engine.record_to_json(_probe_of(data, region))
+    people = Person.objects.filter(national_society=national_society, pk__in=_valid_uuids(shown))
+    decisions = []
+    for person in people:
+        same = chosen is not None and person.pk == chosen.pk
+        decisions.append(
+            MatchDecision(
+                national_society=national_society,
+                person_a=person,
+                person_b=None if same else new_person,
+                probe=probe,
+                decision=MatchDecisionKind.SAME if same else MatchDecisionKind.NOT_SAME,
+                source=MatchDecisionSource.REGISTRATION,
+                score_shown=_clamp(shown.get(str(person.pk))),
+                decided_by=user,
+            )
+        )
+    MatchDecision.objects.bulk_create(decisions)
+    for d in decisions:
+        audit.record(
+            user,
+            "person.match_answer",
+            d.person_a,
+            data={
+                "decision": d.decision,
+                "other": str(d.person_b_id or (chosen.pk if chosen else "")),
+                "score": d.score_shown,
+            },
+        )
+    return decisions
+
+
+def _valid_uuids(values) -> list[uuid.UUID]:
+    out = []
+    for v in values:
+        try:
+            out.append(uuid.UUID(str(v)))
+        except ValueError:
+            continue
+    return out
+
+
+def _clamp(value) -> float | None:
+    try:
+        return min(max(float(value), 0.0), 1.0)
+    except (TypeError, ValueError):
+        return None
+
+
+def decision_pairs(national_society_id) -> list[tuple]:
+    """(record a, record b, same?) for every human decision of the National Society."""
+    decisions = MatchDecision.objects.filter(national_society_id=national_society_id).select_related(
+        "person_a", "person_b"
+    )
+    out = []
+    for d in decisions:
+        a = engine.person_record(d.person_a)
+        b = engine.person_record(d.person_b) if d.person_b_id else engine.record_from_json(d.probe)
+        out.append((a, b, d.decision == MatchDecisionKind.SAME))
+    return out
+
+
+def improve_model(national_society, user=None) -> MatchModel | None:
+    """Re-estimate the National Society's matching model from every decision its people made
+    (starting again from the default parameters, so old decisions are not counted twice) and
+    store it; the duplicate check, the review queue and duplicate_pairs use it from then on."""
+    pairs = decision_pairs(national_society.pk)
+    if not pairs:
+        return None
+    model = default_model().update_from_labels(pairs)
+    with transaction.atomic():
+        stored, _created = MatchModel.objects.update_or_create(
+            national_society=national_society,
+            defaults={"parameters": model.to_dict(), "decisions_used": len(pairs), "trained_at": timezone.now()},
+        )
+        audit.record(
+            user,
+            "matching.model_improved",
+            national_society_id=national_society.pk,
+            data={"decisions": len(pairs), "calibration": list(model.calibration)},
+        )
+        transaction.on_commit(lambda: engine.forget_model(national_society.pk))
+    engine.forget_model(national_society.pk)
+    return stored
+
+
+def improve_all_models() -> str:
+    """The periodic job: improve the model of every National Society with new decisions."""
+    improved = 0
+    for ns in NationalSociety.objects.all():
+        latest = MatchDecision.objects.filter(national_society=ns).order_by("-decided_at").first()
+        if latest is None:
+            continue
+        stored = MatchModel.objects.filter(national_society=ns).first()
+        if stored is not None and stored.trained_at >= latest.decided_at:
+            continue
+        improve_model(ns)
+        improved += 1
+    return f"{improved} model(s) improved"
+
+
+def _pair(a_id, b_id) -> tuple:
+    """One order for a pair (so each pair is one row)."""
+    return (a_id, b_id) if str(a_id) < str(b_id) else (b_id, a_id)
+
+
+@dataclass
+class FindReport:
+    people: int
+    found: int
+    new: int
+    seconds: float
+
+
+def find_duplicates(national_society, threshold: float = DEFAULT_THRESHOLD, user=None) -> FindReport:
+    """Run the engine's batch deduplication over the National Society's people and queue the pairs
+    at or above `threshold` for review. Pairs already decided ("not the same", merged) stay closed;
+    open pairs get their new probability."""
+    import time
+
+    start = time.perf_counter()
+    rows = (
+        Person.objects.filter(national_society=national_society, merged_into__isnull=True)
+        .order_by()
+        .values_list(*engine.RECORD_FIELDS)
+    )
+    people = [Person(**dict(zip(engine.RECORD_FIELDS, row, strict=True))) for row in rows.iterator(chunk_size=5000)]
+    records = [engine.person_record(p) for p in people]
+    feats = [prepare(r) for r in records]
+    model = engine.model_for(national_society.pk)
+    matches = dedupe_features(feats, threshold, model)
+    tf_model = model.with_frequencies(feats)
+    index = {x.rid: i for i, x in enumerate(feats)}
+    found = {_pair(uuid.UUID(m.record_id_a), uuid.UUID(m.record_id_b)): m.score for m in matches}
+    ids = {pk for pair in found for pk in pair}
+    closed = {frozenset(p) for p in selectors.not_same_pairs(ids)}
+    existing = {}
+    for start_ in range(0, len(found), 500):
+        chunk = list(found)[start_ : start_ + 500]
+        q = Q()
+        for a, b in chunk:
+            q |= Q(person_a_id=a, person_b_id=b)
+        existing.update({(d.person_a_id, d.person_b_id): d for d in DuplicateCandidate.objects.filter(q)})
+    new = []
+    with transaction.atomic():
+        for (a, b), score in found.items():
+            if frozenset((a, b)) in closed:
+                continue
+            i, j = index[str(a)], index[str(b)]
+            explanation = engine.explanation_to_json(tf_model.explain(feats[i], feats[j]))
+            current = existing.get((a, b))
+            if current is None:
+                new.append(
+                    DuplicateCandidate(
+                        national_society=national_society,
+                        person_a_id=a,
+                        person_b_id=b,
+                        score=score,
+                        reasons=explanation,
+                    )
+                )
+            elif current.status == DuplicateStatus.OPEN:
+                current.score, current.reasons = score, explanation
+                current.save(update_fields=["score", "reasons"])
+        DuplicateCandidate.objects.bulk_create(new, batch_size=1000)
+        report = FindReport(len(people), len(found), len(new), round(time.perf_counter() - start, 2))
+        audit.record(
+            user,
+            "duplicates.found",
+            national_society_id=national_society.pk,
+            data={"people": report.people, "pairs": report.found, "new": report.new, "threshold": threshold},
+        )
+    return report
+
+
+def _reviewable(scope: Scope, qs):
+    return qs if scope.is_global else qs.filter(national_society_id=scope.national_society_id)
+
+
+def mark_not_same(user, candidate_id) -> DuplicateCandidate:
+    """A data manager judged the pair two different people: remembered forever (the duplicate
+    check, duplicate_pairs and the queue never propose it again)."""
+    scope = require(user, REVIEWERS)
+    with transaction.atomic():
+        candidate = _reviewable(scope, DuplicateCandidate.objects.select_for_update()).get(pk=candidate_id)
+        if candidate.status != DuplicateStatus.OPEN:
+            raise ValidationError(_("This pair has already been reviewed."))
+        candidate.status, candidate.decided_by, candidate.decided_at = DuplicateStatus.NOT_SAME, user, timezone.now()
+        candidate.save(update_fields=["status", "decided_by", "decided_at"])
+        MatchDecision.objects.create(
+            national_society_id=candidate.national_society_id,
+            person_a_id=candidate.person_a_id,
+            person_b_id=candidate.person_b_id,
+            decision=MatchDecisionKind.NOT_SAME,
+            source=MatchDecisionSource.REVIEW,
+            score_shown=candidate.score,
+            decided_by=user,
+        )
+        audit.record(
+            user,
+            "duplicates.not_same",
+            candidate.person_a,
+            data={"person_a": str(candidate.person_a_id), "person_b": str(candidate.person_b_id)},
+        )
+    return candidate
+
+
+def _person_references() -> list[tuple]:
+    """Every (model, foreign key name) pointing to Person, from any app, including relations
+    without a reverse name; the duplicates bookkeeping itself is left where it is."""
+    own = {MatchDecision, DuplicateCandidate, MergeRecord}
+    out = []
+    for rel in Person._meta.get_fields(include_hidden=True):
+        if not (rel.is_relation and rel.auto_created and not rel.concrete):
+            continue
+        if rel.many_to_many or rel.related_model in own:
+            continue
+        out.append((rel.related_model, rel.field.name))
+    return out
+
+
+def _repoint(model, field_name: str, pks: list, to_id) -> None:
+    """Point `pks` of `model` to another person; a unique rule broken means nothing changes."""
+    try:
+        with transaction.atomic():
+            model._base_manager.filter(pk__in=pks).update(**{field_name: to_id})
+    except IntegrityError as exc:
+        raise ValidationError(
+            _(
+                "These two people cannot be combined: both have a “%(what)s” that may exist only once "
+                "(for example, both are members of the same household). Resolve that first; nothing was changed."
+            )
+            % {"what": model._meta.verbose_name}
+        ) from exc
+
+
+def merge_people(user, candidate_id=None, *, person_a_id=None, person_b_id=None) -> MergeRecord:
+    """Combine two registrations of one person. The older registration survives with its code;
+    every row of any app that pointed to the other (consents, household memberships, services
+    delivered, service point links, ...) is re-pointed to it, and the other is kept, hidden, as
+    merged into the survivor. Which rows moved is recorded, so `unmerge` restores them. All or
+    nothing; audited for both people."""
+    scope = require(user, REVIEWERS)
+    with transaction.atomic():
+        candidate = None
+        if candidate_id is not None:
+            candidate = _reviewable(scope, DuplicateCandidate.objects.select_for_update()).get(pk=candidate_id)
+            if candidate.status != DuplicateStatus.OPEN:
+                raise ValidationError(_("This pair has already been reviewed."))
+            person_a_id, person_b_id = candidate.person_a_id, candidate.person_b_id
+        people = list(
+            _reviewable(scope, Person.objects.select_for_update()).filter(
+                pk__in=[person_a_id, person_b_id], merged_into__isnull=True
+            )
+        )
+        if len(people) != 2 or people[0].national_society_id != people[1].national_society_id:
+            raise ValidationError(_("Both people must be registered, not merged, and in your National Society."))
+        survivor, merged = sorted(people, key=lambda p: (p.created_at, p.code))
+        moved: list[dict] = []
+        removed: list[dict] = []
+        # The service points the survivor is already linked to: the other's link there is redundant.
+        duplicate_links = PersonServicePoint.objects.filter(
+            person=merged, service_point_id__in=survivor.service_point_links.values("service_point_id")
+        )
+        for link in duplicate_links:
+            removed.append({"service_point": str(link.service_point_id), "linked_at": link.linked_at.isoformat()})
+        duplicate_links.delete()
+        for model, field_name in _person_references():
+            pks = list(model._base_manager.filter(**{field_name: merged.pk}).values_list("pk", flat=True))
+            if not pks:
+                continue
+            _repoint(model, field_name, pks, survivor.pk)
+            label = model._meta.label_lower
+            moved += [{"model": label, "field": field_name, "pk": str(pk)} for pk in pks]
+        merged.merged_into = survivor
+        merged.updated_by = user
+        merged.save(update_fields=["merged_into", "updated_by", "updated_at"])
+        record = MergeRecord.objects.create(
+            national_society_id=survivor.national_society_id,
+            survivor=survivor,
+            merged=merged,
+            moved=moved,
+            removed=removed,
+            merged_by=user,
+        )
+        if candidate is not None:
+            candidate.status, candidate.decided_by, candidate.decided_at = DuplicateStatus.MERGED, user, timezone.now()
+            candidate.save(update_fields=["status", "decided_by", "decided_at"])
+        MatchDecision.objects.create(
+            national_society_id=survivor.national_society_id,
+            person_a=survivor,
+            person_b=merged,
+            decision=MatchDecisionKind.SAME,
+            source=MatchDecisionSource.REVIEW,
+            score_shown=candidate.score if candidate else None,
+            decided_by=user,
+        )
+        summary = {"survivor": str(survivor.pk), "merged": str(merged.pk), "merge": str(record.pk), "rows": len(moved)}
+        audit.record(user, "person.merged", survivor, data=summary)
+        audit.record(user, "person.merged_into", merged, data=summary)
+    return record
+
+
+def unmerge(user, merge_id) -> MergeRecord:
+    """Undo a merge: the rows that moved go back to the merged person, who is visible again.
+    Rows added to the survivor since the merge stay with the survivor."""
+    scope = require(user, REVIEWERS)
+    with transaction.atomic():
+        record = _reviewable(scope, MergeRecord.objects.select_for_update()).get(pk=merge_id)
+        if record.unmerged_at is not None:
+            raise ValidationError(_("This merge has already been undone."))
+        merged, survivor = record.merged, record.survivor
+        by_target: dict[tuple, list] = {}
+        for row in record.moved:
+            by_target.setdefault((row["model"], row["field"]), []).append(row["pk"])
+        for (label, field_name), pks in by_target.items():
+            model = apps.get_model(label)
+            pks = list(model._base_manager.filter(pk__in=pks, **{field_name: survivor.pk}).values_list("pk", flat=True))
+            _repoint(model, field_name, pks, merged.pk)
+        for link in record.removed:
+            PersonServicePoint.objects.get_or_create(person=merged, service_point_id=link["service_point"])
+        merged.merged_into = None
+        merged.updated_by = user
+        merged.save(update_fields=["merged_into", "updated_by", "updated_at"])
+        record.unmerged_by, record.unmerged_at = user, timezone.now()
+        record.save(update_fields=["unmerged_by", "unmerged_at"])
+        # The merge's "same person" answer no longer holds; the pair goes back to the queue.
+        MatchDecision.objects.filter(
+            person_a=survivor, person_b=merged, decision=MatchDecisionKind.SAME, source=MatchDecisionSource.REVIEW
+        ).delete()
+        DuplicateCandidate.objects.filter(
+            Q(person_a=survivor, person_b=merged) | Q(person_a=merged, person_b=survivor),
+            status=DuplicateStatus.MERGED,
+        ).update(status=DuplicateStatus.OPEN, decided_by=None, decided_at=None)
+        summary = {"survivor": str(survivor.pk), "merged": str(merged.pk), "merge": str(record.pk)}
+        audit.record(user, "person.unmerged", survivor, data=summary)
+        audit.record(user, "person.unmerged_from", merged, data=summary)
+    return record
