@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("caminante.cash.urls")),
     path("", include("caminante.feedback.urls")),
     path("", include("caminante.referrals.urls")),
+    path("", include("caminante.registry.urls")),
 ]
 
 handler404 = "caminante.core.views.not_found"

@@ -12,7 +12,7 @@ from caminante.core.roles import FIELD_WRITERS, PERSON_READERS
 from caminante.core.scoping import access, get_or_404
 from caminante.core.selectors import service_points_for
 
-from . import selectors, services
+from . import engine, selectors, services
 from .forms import PersonForm
 from .models import Relationship
 
@@ -173,3 +173,86 @@ def _quick_services(user):
     if not user.service_point_id:
         return []
     return ServicePoint.objects.get(pk=user.service_point_id).services.filter(active=True)
+
+
+# ---- duplicates review (data managers) ------------------------------------------------------------
+
+
+@access(*selectors.REVIEWERS)
+def duplicates(request):
+    """Pairs the engine found across the National Society, most probable first, and recent merges."""
+    queue = list(selectors.duplicate_queue(request.user)[:100])
+    rows = [(c, _reasons(c)) for c in queue]
+    merges = selectors.merges_for(request.user).filter(unmerged_at__isnull=True)[:20]
+    return render(request, "registry/duplicates.html", {"rows": rows, "merges": merges})
+
+
+def _reasons(candidate) -> list[str]:
+    skip = engine.both_missing(engine.person_record(candidate.person_a), engine.person_record(candidate.person_b))
+    return engine.reasons(candidate.reasons, skip)
+
+
+def _side(person) -> dict:
+    """What a reviewer compares: identifying fields, where the person was served, households, how
+    many services (never protection or health fields)."""
+    return {
+        "person": person,
+        "service_points": [link.service_point for link in person.service_point_links.select_related("service_point")],
+        "memberships": list(person.memberships.select_related("household")),
+        "services": person.deliveries.count() if hasattr(person, "deliveries") else 0,
+        "consents": list(person.consents.all()),
+    }
+
+
+@access(*selectors.REVIEWERS)
+@require_http_methods(["GET", "POST"])
+def duplicate_detail(request, candidate_id):
+    """Two people side by side: merge them, or record that they are not the same person."""
+    candidate = selectors.duplicate_candidate(request.user, candidate_id)
+    errors: list[str] = []
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "merge":
+                record = services.merge_people(request.user, candidate.pk)
+                messages.success(
+                    request,
+                    _("%(merged)s is merged into %(survivor)s. You can undo it from the duplicates page.")
+                    % {"merged": record.merged.code, "survivor": record.survivor.code},
+                )
+                return redirect("duplicates")
+            if action == "not_same":
+                services.mark_not_same(request.user, candidate.pk)
+                messages.success(
+                    request, _("Recorded: these are two different people. They will not be proposed again.")
+                )
+                return redirect("duplicates")
+            errors.append(_("Choose “merge” or “not the same person”."))
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+    context = {
+        "candidate": candidate,
+        "reasons": _reasons(candidate),
+        "sides": [_side(candidate.person_a), _side(candidate.person_b)],
+        "errors": errors,
+    }
+    return render(request, "registry/duplicate.html", context, status=400 if errors else 200)
+
+
+@access(*selectors.REVIEWERS)
+@require_http_methods(["POST"])
+def unmerge(request, merge_id):
+    """Undo a merge (both people are visible again, each with their own records)."""
+    record = get_or_404(selectors.merges_for(request.user), request.user, pk=merge_id)
+    try:
+        services.unmerge(request.user, record.pk)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("The merge is undone: %(a)s and %(b)s are two registrations again.")
+            % {"a": record.survivor.code, "b": record.merged.code},
+        )
+    return redirect("duplicates")
