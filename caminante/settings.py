@@ -190,6 +190,15 @@ OUTBOX_LEASE_SECONDS = int(os.environ.get("CAMINANTE_OUTBOX_LEASE_SECONDS", "120
 SMS_GATEWAY_URL = os.environ.get("CAMINANTE_SMS_GATEWAY_URL", "")
 HTTP_TIMEOUT_SECONDS = float(os.environ.get("CAMINANTE_HTTP_TIMEOUT_SECONDS", "10"))
 
+# WhatsApp Cloud API (channels app); the numbers themselves are configured per National Society.
+WHATSAPP_API_URL = os.environ.get("CAMINANTE_WHATSAPP_API_URL", "https://graph.facebook.com")
+WHATSAPP_API_VERSION = os.environ.get("CAMINANTE_WHATSAPP_API_VERSION", "v21.0")
+WHATSAPP_APP_SECRET = os.environ.get("CAMINANTE_WHATSAPP_APP_SECRET", "")
+WHATSAPP_VERIFY_TOKEN = os.environ.get("CAMINANTE_WHATSAPP_VERIFY_TOKEN", "")
+WHATSAPP_ACCESS_TOKEN = os.environ.get("CAMINANTE_WHATSAPP_ACCESS_TOKEN", "")
+# Chat message text is deleted after this many days.
+CHAT_RETENTION_DAYS = int(os.environ.get("CAMINANTE_CHAT_RETENTION_DAYS", "90"))
+
 # Small counts in aggregate reports are suppressed below this value.
 REPORT_MIN_CELL = int(os.environ.get("CAMINANTE_REPORT_MIN_CELL", "5"))
 

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -7,3 +9,10 @@ class ChannelsConfig(AppConfig):
     label = "channels"
     verbose_name = _("Chat channels")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from caminante.core.jobs import register_periodic
+
+        from . import services, whatsapp  # noqa: F401 - register the "whatsapp" and "chatbot" outbox channels
+
+        register_periodic("channels.retention", timedelta(hours=6), services.purge_expired)

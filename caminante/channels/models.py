@@ -1,0 +1,199 @@
+"""WhatsApp numbers, contacts, conversations and their messages.
+
+Data protection: a contact's phone number is stored as a keyed hash (for look-ups) and encrypted
+(to reply); message text is encrypted at rest and deleted after the retention period
+(CAMINANTE_CHAT_RETENTION_DAYS). Everything belongs to the National Society that owns the number.
+"""
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from caminante.core import crypto
+from caminante.core.models import NationalSociety
+
+WINDOW = timedelta(hours=24)
+
+
+class WhatsAppNumber(models.Model):
+    """One WhatsApp Business number of a National Society, routed by Meta's phone_number_id."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    national_society = models.OneToOneField(NationalSociety, on_delete=models.PROTECT, related_name="whatsapp_number")
+    phone_number_id = models.CharField(_("phone number id (Meta)"), max_length=64, unique=True)
+    display_phone = models.CharField(_("display phone number"), max_length=30, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["phone_number_id"]
+        verbose_name = _("WhatsApp number")
+
+    def __str__(self) -> str:
+        return f"{self.national_society} ({self.phone_number_id})"
+
+
+class Channel(models.TextChoices):
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    WEBCHAT = "webchat", _("Web chat")
+
+
+class Contact(models.Model):
+    """A person who writes to a National Society's number (or opens the web chat)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    national_society = models.ForeignKey(NationalSociety, on_delete=models.PROTECT, related_name="chat_contacts")
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WHATSAPP)
+    # HMAC of the E.164 number (WhatsApp) or of the browser's session token (web chat).
+    address_hash = models.CharField(max_length=64)
+    address_encrypted = models.TextField(blank=True)
+    language = models.CharField(max_length=5, default="es")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_inbound_at = models.DateTimeField(null=True, blank=True)
+    opted_out = models.BooleanField(default=False)
+    opted_out_at = models.DateTimeField(null=True, blank=True)
+    # Linked when the number matches a registered person who consented to WhatsApp contact.
+    person = models.ForeignKey(
+        "registry.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="chat_contacts"
+    )
+    area = models.CharField(_("area"), max_length=120, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["national_society", "channel", "address_hash"], name="contact_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} contact {str(self.id)[:8]}"
+
+    @property
+    def address(self) -> str:
+        return crypto.decrypt_json(self.address_encrypted).get("a", "") if self.address_encrypted else ""
+
+    @address.setter
+    def address(self, value: str) -> None:
+        self.address_encrypted = crypto.encrypt_json({"a": value}) if value else ""
+
+    def window_open(self, now=None) -> bool:
+        """Inside Meta's 24-hour customer-service window (free-form messages allowed)."""
+        now = now or timezone.now()
+        return self.last_inbound_at is not None and now - self.last_inbound_at < WINDOW
+
+    @property
+    def masked_address(self) -> str:
+        value = self.address
+        return f"•••{value[-3:]}" if len(value) > 3 else "•••"
+
+
+class Queue(models.TextChoices):
+    GENERAL = "general", _("General")
+    PROTECTION = "protection", _("Protection")
+    RFL = "rfl", _("Restoring Family Links")
+    CASH = "cash", _("Cash and vouchers")
+
+
+class Conversation(models.Model):
+    class Status(models.TextChoices):
+        BOT = "bot", _("With the assistant")
+        WAITING = "waiting", _("Waiting for a person")
+        ASSIGNED = "assigned", _("With a person")
+        CLOSED = "closed", _("Closed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    national_society = models.ForeignKey(NationalSociety, on_delete=models.PROTECT, related_name="conversations")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="conversations")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.BOT)
+    queue = models.CharField(max_length=12, choices=Queue.choices, default=Queue.GENERAL)
+    # A sensitive conversation (abuse, trafficking, a child alone, suicide...) is visible only to protection roles.
+    sensitive = models.BooleanField(default=False)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True)
+    handover_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    last_topic = models.CharField(max_length=60, blank=True)
+    # What the assistant is waiting for ("", "delete_confirm", "city").
+    awaiting = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        indexes = [models.Index(fields=["national_society", "status", "queue"], name="conv_inbox_idx")]
+
+    def __str__(self) -> str:
+        return f"conversation {str(self.id)[:8]} ({self.status})"
+
+
+class Message(models.Model):
+    class Direction(models.TextChoices):
+        IN = "in", _("Received")
+        OUT = "out", _("Sent")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    # Meta's message id (wamid...) of an inbound message: Meta retries, so it is unique.
+    external_id = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    kind = models.CharField(max_length=20, default="text")
+    text_encrypted = models.TextField(blank=True)
+    # Non-text content: button/list reply id, location, media id (never the media itself).
+    data = models.JSONField(default=dict, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    outbox_id = models.UUIDField(null=True, blank=True)
+    topic = models.CharField(max_length=60, blank=True)
+    confidence = models.FloatField(null=True, blank=True)
+    processed = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    redacted = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.kind}"
+
+    @property
+    def text(self) -> str:
+        return crypto.decrypt_json(self.text_encrypted).get("t", "") if self.text_encrypted else ""
+
+    @text.setter
+    def text(self, value: str) -> None:
+        self.text_encrypted = crypto.encrypt_json({"t": value}) if value else ""
+
+
+class Note(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"note {str(self.id)[:8]}"
+
+
+class Broadcast(models.Model):
+    """A risk-communication message to opted-in contacts, sent by template, throttled."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    national_society = models.ForeignKey(NationalSociety, on_delete=models.PROTECT, related_name="broadcasts")
+    template = models.CharField(max_length=60)
+    params = models.JSONField(default=list)
+    language = models.CharField(max_length=5, blank=True)
+    area = models.CharField(max_length=120, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    recipients = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"broadcast {self.template} ({self.created_at:%Y-%m-%d})"
