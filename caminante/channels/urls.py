@@ -1,3 +1,9 @@
 """Pages of the channels app (included from caminante/urls.py)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import webhooks
+
+urlpatterns: list = [
+    path("webhooks/whatsapp", webhooks.whatsapp_webhook, name="whatsapp-webhook"),
+]
