@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -7,3 +9,10 @@ class FeedbackConfig(AppConfig):
     label = "feedback"
     verbose_name = _("Feedback")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from caminante.core.jobs import register_periodic
+
+        from . import services
+
+        register_periodic("feedback.overdue", timedelta(minutes=15), services.send_overdue_alerts)
