@@ -7,3 +7,12 @@ class CashConfig(AppConfig):
     label = "cash"
     verbose_name = _("Cash and vouchers")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from datetime import timedelta
+
+        from caminante.core.jobs import register_periodic
+
+        from .services import periodic_expiry
+
+        register_periodic("cash.expire_vouchers", timedelta(hours=1), periodic_expiry)
