@@ -202,6 +202,9 @@ CHAT_RETENTION_DAYS = int(os.environ.get("CAMINANTE_CHAT_RETENTION_DAYS", "90"))
 # Small counts in aggregate reports are suppressed below this value.
 REPORT_MIN_CELL = int(os.environ.get("CAMINANTE_REPORT_MIN_CELL", "5"))
 
+# Map tiles of the public service map (a URL template with {z}/{x}/{y}; {s} for subdomains).
+MAP_TILE_URL = os.environ.get("CAMINANTE_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
