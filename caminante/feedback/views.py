@@ -149,7 +149,7 @@ def logged(request):
 @access(*INTAKE)
 @require_POST
 def collect(request, feedback_id):
-    item = get_or_404(selectors.answers_waiting(request.user), request.user, pk=feedback_id)
+    item = get_or_404(selectors.receipts_for(request.user), request.user, pk=feedback_id)
     try:
         services.hand_over_answer(request.user, item)
     except ValidationError as exc:
@@ -233,7 +233,12 @@ def _act(request, item, back):
             form = CodingForm(request.POST, tree=tree(item.national_society))
             if not form.is_valid():
                 raise ValidationError({k: v for k, v in form.errors.items()})
-            services.code_item(request.user, item, **form.cleaned_data)
+            involved = None
+            if item.is_confidential and request.POST.get("involved_user"):
+                involved = User.objects.filter(
+                    pk=request.POST["involved_user"], national_society=item.national_society
+                ).first()
+            services.code_item(request.user, item, involved_user=involved, **form.cleaned_data)
             messages.success(request, _("Coding saved."))
             if not item.is_confidential and form.cleaned_data["sensitivity"] != "not_sensitive":
                 messages.success(request, _("The item went to the confidential queue of the focal points."))
@@ -443,7 +448,10 @@ def framework(request):
         request,
         "feedback/framework.html",
         {
-            "tree": current,
+            "nested": [
+                (t, [(c, current.codes.get(c.key, [])) for c in current.categories.get(t.key, [])])
+                for t in current.types
+            ],
             "version": current_version(),
             "form": form,
             "can_edit": scope.role in services.FRAMEWORK_EDITORS and not scope.is_global,
