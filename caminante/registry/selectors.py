@@ -176,7 +176,15 @@ def find_candidates(
         qs = Person.objects.filter(merged_into__isnull=True, national_society_id=scope.national_society_id)
     full_name = " ".join((given_names, family_name_1, family_name_2))
     document = normalize_document(document_number) if document_number else ""
-    ids: list = list(name_block(qs, full_name).order_by().values_list("pk", flat=True)[:CANDIDATE_ROWS])
+    ids: list = []
+    tokens = name_tokens(full_name)
+    if len(tokens) >= 3:
+        # People sharing two name pairs with the probe first (index look-ups only): for a common
+        # name the whole block is tens of thousands of people, and any 200 of them could miss her.
+        strong = qs.filter(_two_pairs(_query_pair_keys(tokens))).order_by().values_list("pk", flat=True)
+        ids = list(strong[:CANDIDATE_ROWS])
+    if len(ids) < CANDIDATE_ROWS // 4:
+        ids += list(name_block(qs, full_name).order_by().values_list("pk", flat=True)[:CANDIDATE_ROWS])
     if document:
         ids += list(qs.filter(document_number_normalized=document).values_list("pk", flat=True)[:20])
     if phone_e164:
