@@ -76,3 +76,19 @@ def service_type_label(code: str) -> str:
 
 def need_choices() -> list[tuple[str, str]]:
     return [(code, str(name)) for code, name in NEEDS.items()]
+
+
+# Service types offered for a need when the country has no pathway for it yet.
+NEED_SERVICE_TYPES = {
+    "unaccompanied-child": ["child-protection"],
+    "gbv-survivor": ["gbv-response", "mental-health", "shelter"],
+    "trafficking-survivor": ["anti-trafficking", "shelter"],
+    "asylum-seeker": ["asylum", "legal-aid"],
+    "regularisation": ["regularisation-info", "legal-aid"],
+    "legal-help": ["legal-aid"],
+    "health-care": ["health-care", "first-aid-phc"],
+    "mental-health": ["mental-health", "psychosocial-support"],
+    "shelter": ["shelter", "shelter-rent"],
+    "school": ["education"],
+    "work": ["employment", "livelihoods"],
+}

@@ -316,3 +316,48 @@ def referrals_for(user) -> QuerySet:
 def overdue_referrals(now=None) -> QuerySet:
     now = now or timezone.now()
     return Referral.objects.filter(status__in=UNACKNOWLEDGED, due_by__lt=now, overdue_alerted_at__isnull=True)
+
+
+@dataclass
+class Candidate:
+    service: DirectoryService
+    distance_km: float | None
+
+
+@dataclass
+class Step:
+    position: int
+    service_type: str
+    label: str
+    note: str
+    candidates: list[Candidate]
+
+
+def referral_candidates(user, person, need: str, per_step: int = 3) -> list[Step]:
+    """For a need, the steps of the country's pathway, each with the services to choose from,
+    nearest to the user's HSP first (the agreed service when the step names one)."""
+    from .catalogue import NEED_SERVICE_TYPES, service_type_label
+
+    Scope.of(user).require(REFERRERS)
+    origin = user.service_point or person.service_point
+    lat, lon = float(origin.latitude), float(origin.longitude)
+    available = DirectoryService.objects.filter(
+        national_society_id=person.national_society_id, active=True, accepts_referrals=True
+    ).select_related("organisation", "national_society")
+    pathway = Pathway.objects.filter(national_society_id=person.national_society_id, need=need, active=True).first()
+    if pathway is not None:
+        plan = [(s.position, s.service_type, s.service, s.note) for s in pathway.steps.select_related("service")]
+    else:
+        plan = [(i, t, None, "") for i, t in enumerate(NEED_SERVICE_TYPES.get(need, []), start=1)]
+    steps = []
+    for position, service_type, agreed, note in plan:
+        if agreed is not None and agreed.active and agreed.accepts_referrals:
+            rows = [agreed]
+        else:
+            rows = list(available.filter(service_type=service_type))
+        ranked = sorted(
+            (Candidate(s, round(haversine_km(lat, lon, float(s.latitude), float(s.longitude)), 1)) for s in rows),
+            key=lambda c: c.distance_km,
+        )[:per_step]
+        steps.append(Step(position, service_type, service_type_label(service_type), note, ranked))
+    return steps
