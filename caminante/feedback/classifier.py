@@ -53,12 +53,32 @@ CATEGORY_TYPE = {
     "i_unclear": "incomplete",
 }
 SENSITIVE_CATEGORIES = frozenset({"c_sea", "c_misconduct", "c_child", "c_threat"})
+# Ties go to the more specific category: a concern or rumour before a request, any question
+# category before the generic "services" one.
+TYPE_PRIORITY = {"concern": 5, "observation": 4, "praise": 3, "request": 2, "question": 1, "incomplete": 0}
+
+
+def _rank(category: str, score: int) -> tuple:
+    return (score, TYPE_PRIORITY[CATEGORY_TYPE[category]], category not in ("q_services", "r_assistance"), category)
+
 
 # Stems / phrases (already without accents, lower case). Weight 2 for strong cues, 1 for weak.
 LEXICON: dict[str, list[tuple[str, int]]] = {
     "c_sea": [
         (s, 2)
         for s in (
+            "for sex",
+            "por sexo",
+            "sexo a cambio",
+            "sexo em troca",
+            "duerme con",
+            "duermen con",
+            "dormir con",
+            "dormirem com",
+            "dormir com",
+            "sleep with",
+            "apalpad",
+            "manosead",
             "a cambio de sexo",
             "a cambio de relaciones",
             "a cambio de favores sexuales",
@@ -113,6 +133,15 @@ LEXICON: dict[str, list[tuple[str, int]]] = {
     "c_misconduct": [
         (s, 2)
         for s in (
+            "cobrou",
+            "charged",
+            "sus conocidos",
+            "sus amigos",
+            "amigos dela",
+            "amigos dele",
+            "her friends",
+            "his friends",
+            "their friends",
             "me cobr",
             "cobran",
             "cobrando",
@@ -194,6 +223,10 @@ LEXICON: dict[str, list[tuple[str, int]]] = {
     "c_child": [
         (s, 2)
         for s in (
+            "les pega",
+            "bate nelas",
+            "bate neles",
+            "beats them",
             "nino solo",
             "nina sola",
             "ninos solos",
@@ -320,6 +353,26 @@ LEXICON: dict[str, list[tuple[str, int]]] = {
     "c_service_quality": [
         (s, 2)
         for s in (
+            "sucia",
+            "sucio",
+            "suja",
+            "sujo",
+            "dirty",
+            "molhad",
+            "mojad",
+            "wet",
+            "torn",
+            "rasgad",
+            "did not arrive",
+            "didn't arrive",
+            "never came",
+            "nunca llego",
+            "nunca chegou",
+            "invalid",
+            "no es valido",
+            "nobody attended",
+            "nadie me atendio",
+            "ninguem me atendeu",
             "vencid",
             "podrid",
             "en mal estado",
@@ -455,6 +508,9 @@ LEXICON: dict[str, list[tuple[str, int]]] = {
     "o_rumour_migration": [
         (s, 2)
         for s in (
+            "cierran",
+            "cerrar la frontera",
+            "fechar a fronteira",
             "van a cerrar la frontera",
             "cierran la frontera",
             "cerraran la frontera",
@@ -476,6 +532,9 @@ LEXICON: dict[str, list[tuple[str, int]]] = {
     "o_perception": [
         (s, 1)
         for s in (
+            "durmiendo en la calle",
+            "dormindo na rua",
+            "sleeping on the street",
             "la gente de aqui",
             "los vecinos",
             "nos miran mal",
@@ -504,6 +563,10 @@ LEXICON: dict[str, list[tuple[str, int]]] = {
     "p_service": [
         (s, 2)
         for s in (
+            "agradez",
+            "bendiga",
+            "abencoe",
+            "bless",
             "gracias",
             "agradec",
             "bendicion",
@@ -525,6 +588,8 @@ LEXICON: dict[str, list[tuple[str, int]]] = {
     "p_staff": [
         (s, 2)
         for s in (
+            "trato muy bien",
+            "tratou muito bem",
             "muy amables",
             "muy amable",
             "los voluntarios son",
@@ -547,6 +612,9 @@ LEXICON: dict[str, list[tuple[str, int]]] = {
     "q_cash": [
         (s, 1)
         for s in (
+            "valor",
+            "monto",
+            "transfer",
             "bono",
             "efectivo",
             "transferencia",
@@ -568,6 +636,8 @@ LEXICON: dict[str, list[tuple[str, int]]] = {
     "q_migration": [
         (s, 1)
         for s in (
+            "interiorizacao",
+            "cruzar",
             "permiso",
             "ppt",
             "pep",
@@ -601,6 +671,20 @@ LEXICON: dict[str, list[tuple[str, int]]] = {
     "q_health": [
         (s, 1)
         for s in (
+            "prenatal",
+            "pre natal",
+            "antenatal",
+            "muela",
+            "dente",
+            "tooth",
+            "espalda",
+            "costas",
+            "back pain",
+            "examin",
+            "pastillas",
+            "presion",
+            "pressao",
+            "blood pressure",
             "medic",
             "salud",
             "hospital",
@@ -627,6 +711,17 @@ LEXICON: dict[str, list[tuple[str, int]]] = {
     "q_rfl": [
         (s, 1)
         for s in (
+            "celular",
+            "phone",
+            "buscar",
+            "procurar",
+            "look for",
+            "lost contact",
+            "perdi contacto",
+            "perdi meu",
+            "hermano",
+            "irmao",
+            "brother",
             "llamada",
             "llamar",
             "internet",
@@ -654,6 +749,9 @@ LEXICON: dict[str, list[tuple[str, int]]] = {
     "q_redcross": [
         (s, 1)
         for s in (
+            "informacion",
+            "informacoes",
+            "information",
             "voluntari",
             "mis datos",
             "nuestros datos",
@@ -730,6 +828,21 @@ LEXICON: dict[str, list[tuple[str, int]]] = {
     "r_improvement": [
         (s, 2)
         for s in (
+            "sillas",
+            "cadeiras",
+            "chairs",
+            "sombra",
+            "shade",
+            "banos",
+            "banheiro",
+            "toilet",
+            "cartel",
+            "cartaz",
+            "sign ",
+            "faltan",
+            "faltam",
+            "not enough",
+            "no hay suficientes",
             "deberian",
             "deberia",
             "seria bueno",
@@ -810,17 +923,14 @@ QUESTION_WORDS = (
     "cuando",
     "cuanto",
     "cual",
-    "que",
     "quien",
     "puedo",
-    "hay",
     "onde",
     "quando",
     "quanto",
     "qual",
     "quem",
     "posso",
-    "tem",
     "how",
     "where",
     "when",
@@ -828,10 +938,7 @@ QUESTION_WORDS = (
     "which",
     "who",
     "can i",
-    "is there",
-    "are there",
     "do you",
-    "does",
 )
 
 STOPWORDS = {
@@ -883,6 +990,315 @@ MARKERS = {
 }
 
 
+# Co-occurrence rules for sensitive reports: a report rarely uses the textbook word ("sexual
+# exploitation"), but it names an actor and an act. Each group lists stems in es / pt / en.
+STAFF = (
+    "voluntari",
+    "volunteer",
+    "funcionari",
+    "trabajador",
+    "staff",
+    "worker",
+    "coordinador",
+    "coordenador",
+    "coordinator",
+    "logistic",
+    "encargad",
+    "responsavel",
+    "responsable",
+    "chofer",
+    "motorista",
+    "driver",
+    "guardia",
+    "seguranca",
+    "guard",
+    "enfermer",
+    "nurse",
+    "medico",
+    "doctor",
+    "el que",
+    "la que",
+    "o homem",
+    "a mulher",
+    "the man",
+    "the woman",
+    "el senor",
+    "la senora",
+    "o senhor",
+    "a senhora",
+    "el de ",
+    "o pessoal",
+    "the guy",
+    "el muchacho",
+    "o rapaz",
+    "cruz roja",
+    "cruz vermelha",
+    "red cross",
+    "anota",
+    "lista",
+    "list",
+)
+SEXUAL = (
+    "sex",
+    "intim",
+    "desnud",
+    "nude",
+    "naked",
+    "pelad",
+    "acost",
+    "ficasse com",
+    "ficar com ele",
+    "ficar comigo",
+    "spent the night",
+    "spend the night",
+    "pasar la noche",
+    "passar a noite",
+    "noche con el",
+    "noite com ele",
+    "night with him",
+    "bes",
+    "beij",
+    "kiss",
+    "novia",
+    "namorad",
+    "girlfriend",
+    "cuerpo",
+    "corpo",
+    "body",
+    "violac",
+    "violad",
+    "estupr",
+    "rape",
+    "abus",
+    "acos",
+    "assedi",
+    "harass",
+    "manose",
+    "apalp",
+    "grop",
+    "toc",
+    "touch",
+    "porn",
+    "fotos",
+    "photos",
+    "pictures",
+)
+EXCHANGE = (
+    "a cambio",
+    "em troca",
+    "in exchange",
+    "in return",
+    "parte",
+    "part of",
+    "cobr",
+    "charg",
+    "dinero",
+    "plata",
+    "dinheiro",
+    "money",
+    "pagar",
+    "pague",
+    "pay",
+    "vend",
+    "sell",
+    "sold",
+    "se lleva",
+    "se llevan",
+    "leva os",
+    "levam",
+    "takes the",
+    "take the",
+    "se queda con",
+    "fica com",
+    "keeps the",
+    "keep the",
+    "primero",
+    "primeiro",
+    "first",
+    "soborn",
+    "suborn",
+    "propina",
+    "bribe",
+    "coima",
+    "robo",
+    "roub",
+    "steal",
+    "stole",
+)
+CHILD = (
+    "nino",
+    "nina",
+    "menor",
+    "hija",
+    "hijo",
+    "menina",
+    "menino",
+    "crianca",
+    "filha",
+    "filho",
+    "child",
+    "boy",
+    "girl",
+    "kid",
+    "underage",
+    "daughter",
+    "son ",
+    "adolescent",
+    "bebe",
+    "baby",
+    "chiquit",
+    "pequen",
+)
+CHILD_HARM = (
+    "solo",
+    "sola",
+    "sozinh",
+    "alone",
+    "sin sus padres",
+    "sem os pais",
+    "without",
+    "perdid",
+    "lost",
+    "pega",
+    "golpe",
+    "bate",
+    "beat",
+    "hit",
+    "maltrat",
+    "trabaj",
+    "trabalh",
+    "labour",
+    "labor",
+    "pidiendo",
+    "pedindo",
+    "beg",
+    "reclut",
+    "recrut",
+    "recruit",
+    "trafic",
+    "traffick",
+    "trata",
+    "vend",
+    "sell",
+    "sold",
+    "sex",
+    "intim",
+    "fotos",
+    "photos",
+    "abus",
+    "encerrad",
+    "preso",
+    "locked",
+    "castig",
+    "punish",
+    "quemad",
+    "queimad",
+    "burn",
+    "herid",
+    "ferid",
+    "injur",
+    "desaparec",
+    "missing",
+)
+VIOLENCE = (
+    "amenaz",
+    "ameac",
+    "threat",
+    "armad",
+    "armed",
+    "pistola",
+    "revolver",
+    "gun",
+    "cuchillo",
+    "faca",
+    "knife",
+    "reclut",
+    "recrut",
+    "recruit",
+    "extors",
+    "secuestr",
+    "sequestr",
+    "kidnap",
+    "desaparecid",
+    "matar",
+    "kill",
+    "muerte",
+    "morte",
+    "death",
+    "golpe",
+    "me pego",
+    "nos pego",
+    "bateram",
+    "bateu",
+    "beat ",
+    "beaten",
+    "hit me",
+    "hit us",
+    "trafic",
+    "traffick",
+    "trata de",
+    "violenc",
+    "violent",
+    "asesin",
+    "assassin",
+    "murder",
+    "pandill",
+    "gangue",
+    "gang",
+    "disparo",
+    "tiro",
+    "shot",
+    "persig",
+    "persegu",
+    "follow",
+    "racis",
+    "discrimin",
+)
+HEARSAY = (
+    "dicen que",
+    "andan diciendo",
+    "dizem que",
+    "estao dizendo",
+    "andam dizendo",
+    "people say",
+    "people are saying",
+    "they say",
+    "rumor",
+    "rumour",
+    "boato",
+    "escuche que",
+    "ouvi que",
+    "i heard",
+    "me dijeron que",
+    "me disseram",
+    "i was told",
+    "en el grupo",
+    "no grupo",
+    "in the group",
+    "corre el",
+    "se dice",
+    "se comenta",
+)
+
+
+def _any(norm: str, stems) -> bool:
+    return any(f" {stem}" in norm for stem in stems)
+
+
+def sensitive_rule(norm: str) -> str | None:
+    """The sensitive category a report falls in by its actor and act, or None."""
+    staff = _any(norm, STAFF)
+    if _any(norm, VIOLENCE):
+        return "c_misconduct" if _any(norm, ("racis", "discrimin")) else "c_threat"
+    if _any(norm, CHILD) and _any(norm, CHILD_HARM):
+        return "c_child"
+    if _any(norm, SEXUAL) and (staff or _any(norm, EXCHANGE)):
+        return "c_sea"
+    if staff and _any(norm, EXCHANGE):
+        return "c_misconduct"
+    return None
+
+
 def normalize(text: str) -> str:
     """Lower case, no accents, letters and digits separated by single spaces."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
@@ -926,7 +1342,7 @@ def classify(text: str, language: str | None = None) -> Suggestion:
     scores: dict[str, int] = {}
     matched: list[str] = []
     for category, cues in LEXICON.items():
-        for cue, weight in cues:
+        for cue, weight in dict(cues).items():
             if _hits(norm, cue):
                 scores[category] = scores.get(category, 0) + weight
                 matched.append(cue)
@@ -934,26 +1350,45 @@ def classify(text: str, language: str | None = None) -> Suggestion:
     is_question = "?" in norm or "¿" in norm or any(norm.startswith(f" {w} ") for w in QUESTION_WORDS)
     sensitive_hit = any(scores.get(c, 0) >= 2 for c in SENSITIVE_CATEGORIES)
     if sensitive_hit:
-        category = max(SENSITIVE_CATEGORIES, key=lambda c: (scores.get(c, 0), c))
+        category = max(SENSITIVE_CATEGORIES, key=lambda c: _rank(c, scores.get(c, 0)))
     elif scores:
         strong = {c: s for c, s in scores.items() if s >= 2}
         if is_question and not any(CATEGORY_TYPE[c] in ("concern", "observation") for c in strong):
             question_scores = {c: s for c, s in scores.items() if CATEGORY_TYPE[c] == "question"}
-            category = max(question_scores, key=lambda c: (question_scores[c], c)) if question_scores else "q_services"
+            category = (
+                max(question_scores, key=lambda c: _rank(c, question_scores[c])) if question_scores else "q_services"
+            )
         else:
-            category = max(scores, key=lambda c: (scores[c], CATEGORY_TYPE[c] != "question", c))
+            category = max(scores, key=lambda c: _rank(c, scores[c]))
             if CATEGORY_TYPE[category] == "question" and not is_question:
                 category = "r_assistance" if scores.get("r_assistance") else category
     elif is_question:
         category = "q_services"
-    elif len(words) < 3:
+    elif len(words) < 5:
         category = "i_unclear"
     else:
-        category = "r_assistance" if not is_question else "q_services"
+        category = "r_assistance"
+    rule = None if sensitive_hit else sensitive_rule(norm)
+    hearsay = _any(norm, HEARSAY)
+    if (
+        hearsay
+        and CATEGORY_TYPE[category] != "observation"
+        and not _any(norm, (" me ", " mi ", " my ", " meu", " minha"))
+    ):
+        rumour = [c for c in scores if CATEGORY_TYPE[c] == "observation"]
+        category = max(rumour, key=lambda c: _rank(c, scores[c])) if rumour else "o_perception"
+        if sensitive_hit or rule:
+            # A rumour of misconduct: still read by a focal point first.
+            return Suggestion("observation", category, TO_CLARIFY, 0.3, language, tuple(matched))
     if sensitive_hit:
         sensitivity = SENSITIVE
+    elif rule:
+        category, sensitivity = rule, SENSITIVE
     elif any(_hits(norm, cue) for cue in CLARIFY_CUES):
         sensitivity = TO_CLARIFY
+        # A cue of that kind is about someone's conduct: code it as a concern about staff until clarified.
+        if CATEGORY_TYPE[category] != "concern":
+            category = "c_staff_behaviour"
     else:
         sensitivity = NOT_SENSITIVE
     total = sum(scores.values())

@@ -16,6 +16,9 @@ class IntakeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": 5000}),
     )
     language = forms.ChoiceField(label=_("Language"), choices=LANGUAGES, initial="es")
+    reported_sensitive = forms.BooleanField(
+        label=_("About abuse, sexual exploitation, misconduct of staff, a child at risk or a threat"), required=False
+    )
     wants_answer = forms.BooleanField(label=_("The person wants an answer"), required=False)
     contact_consent = forms.BooleanField(label=_("The person agrees to be contacted for the answer"), required=False)
     contact_phone = forms.CharField(
@@ -41,11 +44,29 @@ class IntakeForm(forms.Form):
 
 
 CHANNEL_FIELDS = {
-    Channel.HSP: ["text", "language", "wants_answer", "contact_consent", "contact_phone", "sex", "age_group"],
-    Channel.SUGGESTION_BOX: ["text", "language", "received_on", "wants_answer", "contact_consent", "contact_phone"],
+    Channel.HSP: [
+        "text",
+        "language",
+        "reported_sensitive",
+        "wants_answer",
+        "contact_consent",
+        "contact_phone",
+        "sex",
+        "age_group",
+    ],
+    Channel.SUGGESTION_BOX: [
+        "text",
+        "language",
+        "reported_sensitive",
+        "received_on",
+        "wants_answer",
+        "contact_consent",
+        "contact_phone",
+    ],
     Channel.HOTLINE: [
         "text",
         "language",
+        "reported_sensitive",
         "place",
         "wants_answer",
         "contact_consent",

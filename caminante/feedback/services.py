@@ -172,12 +172,15 @@ def receive_feedback(
     programme_code: str = "",
     voucher_code: str = "",
     referral_code: str = "",
+    reported_sensitive: bool = False,
 ) -> FeedbackItem:
     """Take one piece of feedback from any channel: classify it, route a sensitive report to the
     confidential queue (and alert the focal points), audit, and return the item with its code.
 
     `user` is None for an automated channel (the chatbot). A contact phone is kept only with
-    consent; it is implied when the person writes from that number on WhatsApp or web chat."""
+    consent; it is implied when the person writes from that number on WhatsApp or web chat.
+    `reported_sensitive`: the person logging it says it is about abuse, exploitation, a child at
+    risk or a threat; it goes to the confidential queue whatever the classifier says."""
     errors: dict[str, str] = {}
     if user is not None:
         scope = require(user, INTAKE_ROLES)
@@ -249,8 +252,8 @@ def receive_feedback(
             suggested_sensitivity=suggestion.sensitivity,
             suggestion_confidence=suggestion.confidence,
             classifier_version=suggestion.version,
-            sensitivity=suggestion.sensitivity,
-            criticality=_default_criticality(suggestion),
+            sensitivity=Sensitivity.SENSITIVE if reported_sensitive else suggestion.sensitivity,
+            criticality=Criticality.URGENT if reported_sensitive else _default_criticality(suggestion),
             created_by=user,
             updated_by=user,
             created_at_point=service_point,

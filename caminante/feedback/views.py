@@ -86,6 +86,7 @@ def _intake(request, channel: str, template_title: str):
                 voucher_code=data.get("voucher_code", "") if "voucher_code" in visible else "",
                 programme_code=data.get("programme_code", "") if "programme_code" in visible else "",
                 referral_code=data.get("referral_code", "") if "referral_code" in visible else "",
+                reported_sensitive=data["reported_sensitive"],
             )
         except ValidationError as exc:
             _errors_to_form(form, exc)
