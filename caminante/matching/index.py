@@ -11,7 +11,7 @@ from caminante.matching.compare import compare, tf_value
 from caminante.matching.model import FieldExplanation, Model, default_model
 from caminante.matching.record import Features, Record, prepare
 
-__all__ = ["Candidate", "MatchIndex", "rank_candidates"]
+__all__ = ["Candidate", "MatchIndex", "rank_candidates", "rank_features"]
 
 #: Default population assumed by `rank_candidates` when the caller does not say how many
 #: people the candidates were drawn from.
@@ -46,6 +46,20 @@ def _rank(
             scored.append((p, other, levels))
     scored.sort(key=lambda t: (-t[0], t[1].rid))
     return [Candidate(o.rid, p, model.explain(probe, o, lv)) for p, o, lv in scored[:limit]]
+
+
+def rank_features(
+    probe: Features,
+    others: Iterable[Features],
+    limit: int = 10,
+    *,
+    model: Model | None = None,
+    population: int | None = None,
+    min_probability: float = 0.0,
+) -> list[Candidate]:
+    """`rank_candidates` for records already prepared (`record.prepare`), e.g. kept in a cache by
+    a caller that looks up the same registered people again and again."""
+    return _rank(model or default_model(), probe, others, population or DEFAULT_POPULATION, limit, min_probability)
 
 
 def rank_candidates(

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_noop
 from django_countries import countries
 
 from caminante.matching import FieldExplanation, Model, Record, default_model
+from caminante.matching.record import Features, prepare
 
 from .models import MatchModel, Person
 
@@ -110,6 +111,45 @@ RECORD_FIELDS = (
     "phone_e164",
     "document_number_normalized",
 )
+
+
+def record_from_values(row: tuple) -> Record:
+    """`person_record` from a row of `values_list(*RECORD_FIELDS)` (no model instance)."""
+    pk, given, f1, f2, sex, birth_date, estimated, nationality, phone, document = row
+    birth_year = None
+    if birth_date is not None and estimated:
+        birth_date, birth_year = None, birth_date.year
+    return Record(
+        record_id=str(pk),
+        given_names=given,
+        family_names=f"{f1} {f2}".strip(),
+        sex=sex if sex in ("female", "male") else "",
+        birth_date=birth_date,
+        birth_year=birth_year,
+        nationality=_alpha3(str(nationality or "")),
+        phone=phone,
+        document_number=document,
+    )
+
+
+# Prepared features of registered people, by their row: the duplicate check meets the same people
+# (common names) again and again, and preparing a record costs more than comparing it. A changed
+# person is a different row, so the cache is never stale; the oldest entries go first.
+_FEATURES: dict[tuple, Features] = {}
+FEATURES_CACHE_SIZE = 50_000
+
+
+def features_of(row: tuple) -> Features:
+    found = _FEATURES.get(row)
+    if found is None:
+        found = prepare(record_from_values(row))
+        if len(_FEATURES) >= FEATURES_CACHE_SIZE:
+            try:
+                del _FEATURES[next(iter(_FEATURES))]
+            except (KeyError, StopIteration, RuntimeError):
+                pass
+        _FEATURES[row] = found
+    return found
 
 
 def probe_record(

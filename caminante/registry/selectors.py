@@ -10,9 +10,10 @@ from rapidfuzz import fuzz
 from caminante.core.codes import normalize_code
 from caminante.core.roles import HSP_ROLES, PERSON_READERS, Role
 from caminante.core.scoping import Scope, by_national_society, get_or_404
-from caminante.matching import DEFAULT_THRESHOLD, rank_candidates
+from caminante.matching import DEFAULT_THRESHOLD
 from caminante.matching.blocking import feature_keys
 from caminante.matching.compare import compare
+from caminante.matching.index import rank_features
 from caminante.matching.normalize import fold, name_tokens, normalize_document, phonetic_key
 from caminante.matching.record import prepare
 
@@ -193,7 +194,7 @@ def find_candidates(
         ids = [pk for pk in ids if pk != person.pk and pk not in not_same_as(person.pk, ids)]
     if not ids:
         return []
-    rows = list(qs.filter(pk__in=set(ids)).only(*engine.RECORD_FIELDS, "national_society_id"))
+    rows = list(qs.filter(pk__in=set(ids)).order_by().values_list(*engine.RECORD_FIELDS, "national_society_id"))
     probe = engine.probe_record(
         given_names=given_names,
         family_name_1=family_name_1,
@@ -205,16 +206,16 @@ def find_candidates(
         phone_e164=phone_e164,
         document=document,
     )
-    records = {str(p.pk): engine.person_record(p) for p in rows}
-    ns_id = rows[0].national_society_id if scope.is_global else scope.national_society_id
-    ranked = rank_candidates(
-        probe,
-        records.values(),
+    ns_id = rows[0][-1] if scope.is_global else scope.national_society_id
+    ranked = rank_features(
+        prepare(probe),
+        [engine.features_of(row[:-1]) for row in rows],
         limit,
         model=engine.model_for(ns_id),
         population=engine.population(ns_id),
         min_probability=engine.SHOW_FROM,
     )
+    by_id = {str(row[0]): row for row in rows}
     shown = {
         p.pk: p for p in Person.objects.filter(pk__in=[c.record_id for c in ranked]).select_related("service_point")
     }
@@ -222,7 +223,7 @@ def find_candidates(
     for c in ranked:
         found = shown[UUID(c.record_id)]
         explanation = engine.explanation_to_json(c.explanation)
-        skip = engine.both_missing(probe, records[c.record_id])
+        skip = engine.both_missing(probe, engine.record_from_values(by_id[c.record_id][:-1]))
         out.append(Candidate(found, c.probability, engine.reasons(explanation, skip), explanation))
     return out
 
