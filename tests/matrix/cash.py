@@ -1,0 +1,62 @@
+"""Cash objects for the permission matrix: a programme with an approved cycle, a voucher, a vendor
+(Colombia's linked to the matrix's vendor user) and a vendor statement, in each country."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from caminante.cash import services
+from caminante.cash.models import Voucher
+from caminante.core.roles import Role
+from caminante.registry.services import register_household
+from tests.builders import person_input
+from tests.conftest import make_user
+
+PARAM_KINDS = {
+    "programme_id": "cash_programme",
+    "cycle_id": "cash_cycle",
+    "voucher_id": "cash_voucher",
+    "vendor_id": "cash_vendor",
+    "settlement_id": "cash_settlement",
+    "code": "cash_voucher_code",
+}
+PK_ROUTE_PREFIXES = {"cash-voucher-": "cash_voucher"}
+
+
+def build(country, writer, point, users) -> dict:
+    ns = point.national_society
+    if country == "co":
+        officer, vendor_user = users[Role.OFFICER], users[Role.VENDOR]
+    else:
+        officer = make_user(Role.OFFICER, national_society=ns, username="pm-cash-officer.pe")
+        vendor_user = make_user(Role.VENDOR, national_society=ns, username="pm-cash-vendor.pe")
+    approver = make_user(Role.OFFICER, national_society=ns, username=f"pm-cash-approver.{country}")
+    today = date.today()
+    programme = services.create_programme(
+        officer,
+        ns,
+        services.ProgrammeInput(
+            name=f"Matriz {country}",
+            kind="value_voucher",
+            currency="COP" if country == "co" else "PEN",
+            budget_ceiling=Decimal("10000"),
+            fixed_amount=Decimal("100"),
+        ),
+        cycles=[(today, today + timedelta(days=30))],
+    )
+    household = register_household(writer, [person_input("Bono", "Matriz", country.upper(), relationship="head")])
+    cycle = programme.cycles.get()
+    dlist = services.prepare_distribution_list(officer, cycle, household_ids=[household.pk])
+    services.approve_distribution_list(approver, dlist)
+    vendor = services.onboard_vendor(officer, ns, name=f"Tienda {country}", programmes=[programme])
+    services.add_vendor_user(officer, vendor, vendor_user)
+    voucher = Voucher.objects.get(programme=programme)
+    services.redeem(vendor_user, code=voucher.code, amount="10", idempotency_key=f"matrix-{country}")
+    (settlement,) = services.create_settlement(officer, vendor, today - timedelta(days=1), today + timedelta(days=1))
+    return {
+        "cash_programme": programme.pk,
+        "cash_cycle": cycle.pk,
+        "cash_voucher": voucher.pk,
+        "cash_vendor": vendor.pk,
+        "cash_settlement": settlement.pk,
+        "cash_voucher_code": voucher.code,
+    }
