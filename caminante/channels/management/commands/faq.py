@@ -1,0 +1,35 @@
+"""`caminante faq ask "TEXT" [--lang xx] --json`: the FAQ assistant's answer to one message.
+
+With no TEXT it reads one message per line from standard input and prints one JSON object per
+line (for evaluations). The same engine serves the WhatsApp webhook and the web chat.
+"""
+
+import json
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from caminante.faq import default_engine
+
+
+class Command(BaseCommand):
+    help = 'Ask the FAQ assistant: caminante faq ask "TEXT" [--lang es|pt|en] --json (no TEXT: read stdin)'
+
+    def add_arguments(self, parser):
+        parser.add_argument("action", choices=["ask"])
+        parser.add_argument("text", nargs="?", default=None)
+        parser.add_argument("--lang", choices=["es", "pt", "en"], default=None)
+        parser.add_argument("--json", action="store_true", help="print JSON (the default output)")
+
+    def handle(self, *args, action, text=None, lang=None, **options):
+        engine = default_engine()
+        if text is not None:
+            if not text.strip():
+                raise CommandError("empty message")
+            self.stdout.write(json.dumps(engine.classify(text, lang).as_dict(), ensure_ascii=False))
+            return
+        for line in sys.stdin:
+            line = line.rstrip("\n")
+            if not line.strip():
+                continue
+            self.stdout.write(json.dumps(engine.classify(line, lang).as_dict(), ensure_ascii=False))
