@@ -79,8 +79,12 @@ class RowError:
     line: int
     message: str
 
+    def __post_init__(self):
+        # Formatted now, in the language of the request that caused it.
+        self.text = _("Line %(line)s: %(message)s") % {"line": self.line, "message": self.message}
+
     def __str__(self) -> str:
-        return _("Line %(line)s: %(message)s") % {"line": self.line, "message": self.message}
+        return self.text
 
 
 class ImportFailed(Exception):
