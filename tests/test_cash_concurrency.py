@@ -12,6 +12,7 @@ from caminante.cash import services
 from caminante.cash.ledger import violations
 from caminante.cash.models import Redemption, Voucher
 from caminante.cash.services import RedemptionError, redeem
+from tests.builders import fast_hashing  # noqa: F401
 from tests.test_cash_helpers import voucher_world
 
 

@@ -22,6 +22,7 @@ from caminante.cash.models import (
 from caminante.cash.providers import SimulatorAdapter
 from caminante.cash.services import RedemptionError, redeem
 from caminante.core.models import AuditEvent, OutboxMessage
+from tests.builders import fast_hashing  # noqa: F401
 from tests.test_cash_helpers import approved, household, programme, second_officer, vendor, voucher_world
 
 pytestmark = pytest.mark.django_db

@@ -14,6 +14,11 @@ from .models import ZERO, LedgerEntry, Programme, Redemption, Settlement, Vendor
 from .services import MANAGERS, READERS, _period_bounds, vendor_of
 
 
+def _q(value) -> Decimal:
+    """Sums come back from SQLite with long fractions: round to cents."""
+    return (value or ZERO).quantize(Decimal("0.01"))
+
+
 def programmes_for(user) -> QuerySet:
     scope = Scope.of(user).require(READERS)
     return by_national_society(Programme.objects.all(), scope)
@@ -71,7 +76,7 @@ def cycle_figures(user, cycle) -> CycleFigures:
     ledger = LedgerEntry.objects.filter(voucher__entitlement__cycle=cycle)
 
     def total(qs, field="amount"):
-        return qs.aggregate(t=Sum(field))["t"] or ZERO
+        return _q(qs.aggregate(t=Sum(field))["t"])
 
     redemptions = Redemption.objects.filter(voucher__entitlement__cycle=cycle)
     return CycleFigures(
@@ -84,15 +89,19 @@ def cycle_figures(user, cycle) -> CycleFigures:
         vouchers=vouchers.count(),
         active=vouchers.filter(status=Voucher.Status.ACTIVE).count(),
         people=entitlements.aggregate(n=Sum("household_size"))["n"] or 0,
-        by_vendor=list(
-            redemptions.values("vendor__name").annotate(total=Sum("amount"), count=Count("id")).order_by("vendor__name")
-        ),
-        by_day=list(
-            redemptions.annotate(day=TruncDate("redeemed_at"))
+        by_vendor=[
+            {**row, "total": _q(row["total"])}
+            for row in redemptions.values("vendor__name")
+            .annotate(total=Sum("amount"), count=Count("id"))
+            .order_by("vendor__name")
+        ],
+        by_day=[
+            {**row, "total": _q(row["total"])}
+            for row in redemptions.annotate(day=TruncDate("redeemed_at"))
             .values("day")
             .annotate(total=Sum("amount"))
             .order_by("day")
-        ),
+        ],
         by_sex=list(entitlements.values("person__sex").annotate(n=Count("id")).order_by("person__sex")),
     )
 
@@ -157,10 +166,10 @@ def reconciliation(user, start: date, end: date, national_society=None) -> list[
                     vendor=vendor,
                     currency=currency,
                     redemptions=row["n"],
-                    redeemed=row["total"] or ZERO,
-                    ledger=led.get(currency, ZERO),
-                    settled=settled.get(currency, ZERO),
-                    owed=owed.get(currency, ZERO),
+                    redeemed=_q(row["total"]),
+                    ledger=_q(led.get(currency)),
+                    settled=_q(settled.get(currency)),
+                    owed=_q(owed.get(currency)),
                 )
             )
     return rows

@@ -333,7 +333,7 @@ def _flag_duplicates(user, lines: list[ListLine]) -> None:
 
 
 def committed_amount(programme: Programme) -> Decimal:
-    return Entitlement.objects.filter(programme=programme).aggregate(total=Sum("amount"))["total"] or ZERO
+    return money(Entitlement.objects.filter(programme=programme).aggregate(total=Sum("amount"))["total"] or ZERO)
 
 
 def approve_distribution_list(user, dlist: DistributionList) -> DistributionList:
@@ -799,7 +799,7 @@ def create_settlement(user, vendor: Vendor, period_start: date, period_end: date
                 currency=row["voucher__currency"],
                 period_start=period_start,
                 period_end=period_end,
-                amount=row["total"],
+                amount=money(row["total"]),
                 created_by=user,
             )
             pending.filter(voucher__currency=row["voucher__currency"]).update(settlement=settlement)
