@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 
 from caminante.core import audit, outbox
 from caminante.core.models import OutboxMessage
-from caminante.core.roles import Role
 
 from . import whatsapp
 from .models import Channel, Contact, Conversation, Message, Note, Queue, WhatsAppNumber
@@ -27,8 +26,6 @@ log = logging.getLogger(__name__)
 
 # Outbox status order: a late "delivered" callback never turns a "read" message back.
 _STATUS_RANK = {"pending": 0, "sending": 1, "sent": 2, "delivered": 3, "read": 4}
-INBOX_ROLES = frozenset({Role.OFFICER, Role.PROTECTION, Role.DATA_MANAGER, Role.ADMIN})
-PROTECTION_ROLES = frozenset({Role.PROTECTION})
 
 
 def digits(phone: str) -> str:
@@ -356,9 +353,9 @@ def hand_over(conversation: Conversation, *, queue: str = Queue.GENERAL, sensiti
 
 
 def _check_staff(user, conversation: Conversation) -> None:
-    from .selectors import inbox_conversations
+    from .selectors import staff_conversations
 
-    if not inbox_conversations(user).filter(id=conversation.id).exists():
+    if not staff_conversations(user).filter(id=conversation.id).exists():
         raise PermissionDenied("conversation out of scope")
 
 
