@@ -1,0 +1,312 @@
+"""Cash benchmark: approval of a big distribution list, then concurrent redemptions with
+deliberate double-spend attempts, then `caminante cash verify`.
+
+    python bench/cash/redemption_load.py --quick                    # CI: SQLite, 1,000 vouchers, 8 threads
+    python bench/cash/redemption_load.py --vouchers 10000 --clients 64 --postgres
+    python bench/cash/redemption_load.py --vouchers 10000 --clients 64 --postgres --url http://127.0.0.1:8000
+
+Steps: load N one-person households, create a programme, prepare the cycle's list (rules and the
+registry's duplicate check), approve it (N entitlements, vouchers and ledger entries, one
+transaction), then run `clients` concurrent vendor clients (vendors spread over `vendors` shops)
+that redeem across the vouchers. A share of requests are attacks: the same voucher from several
+vendors at once, replays with the same Idempotency-Key, and the same spend with a new key. Without
+--url the clients call `services.redeem` in threads (each with its own database connection);
+with --url they call `POST /api/v1/cash/redemptions/` of a running server that uses the same
+database (CAMINANTE_DATABASE_URL) with vendor tokens. Prints one line per phase:
+
+    cash_approve db=.. entitlements=10000 prepare_s=.. approve_s=..
+    cash_redeem db=.. mode=.. clients=64 requests=.. redemptions=.. per_s=.. p50_ms=.. p95_ms=.. p99_ms=.. overspend=0
+    cash_verify ok=True
+"""
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+PG_SERVER = "postgresql://postgres@127.0.0.1:5432/"
+PG_DB = "caminante_bench_cash"
+
+
+def _setup(args) -> str:
+    os.environ["CAMINANTE_TESTING"] = "1"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "caminante.settings"
+    if args.postgres:
+        import psycopg
+
+        with psycopg.connect(PG_SERVER + "postgres", autocommit=True) as conn:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [PG_DB]).fetchone():
+                conn.execute(f'DROP DATABASE "{PG_DB}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{PG_DB}"')
+        os.environ["CAMINANTE_DATABASE_URL"] = PG_SERVER + PG_DB
+    elif not os.environ.get("CAMINANTE_DATABASE_URL"):
+        data_dir = Path(tempfile.gettempdir()) / "caminante-bench-cash"
+        data_dir.mkdir(parents=True, exist_ok=True)
+        for name in ("caminante.sqlite3", "caminante.sqlite3-wal", "caminante.sqlite3-shm"):
+            (data_dir / name).unlink(missing_ok=True)
+        os.environ["CAMINANTE_DATA_DIR"] = str(data_dir)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from django.db import connection
+
+    return connection.vendor
+
+
+def _world(n_vouchers: int, n_vendors: int):
+    """Households, officers, a programme, vendors with users: (cycle, officer, approver, vendor users)."""
+    from datetime import date, timedelta
+
+    from caminante.cash import services
+    from caminante.core.catalogue import load_catalogue
+    from caminante.core.models import NationalSociety, ServicePoint, User
+    from caminante.core.roles import Role
+    from caminante.registry.models import Household, Membership, Person
+
+    load_catalogue()
+    ns = NationalSociety.objects.get(country="CO")
+    sp = ServicePoint.objects.create(
+        national_society=ns,
+        code="bench-co",
+        name="Bench",
+        city="Cúcuta",
+        latitude=7.9,
+        longitude=-72.5,
+        time_zone=ns.time_zone,
+    )
+
+    def user(name, role):
+        u = User(username=name, role=role, national_society=ns, service_point=sp if role == Role.VOLUNTEER else None)
+        u.set_unusable_password()
+        u.save()
+        return u
+
+    officer, approver = user("bench.officer", Role.OFFICER), user("bench.approver", Role.OFFICER)
+    rng = random.Random(7)
+    given = ["Yusmary", "José", "María", "Luis", "Ana", "Carlos", "Rosa", "Pedro", "Daniela", "Jhon", "Karla"]
+    family = ["González", "Pérez", "Rodríguez", "Hernández", "García", "Martínez", "López", "Díaz", "Suárez"]
+    people, homes, members = [], [], []
+    for i in range(n_vouchers):
+        p = Person(
+            national_society=ns,
+            service_point=sp,
+            code=f"CO-B{i:07d}",
+            sex="female",
+            given_names=f"{rng.choice(given)} {i}",
+            family_name_1=f"{rng.choice(family)}{i}",
+            birth_date=date(1980 + i % 30, 1 + i % 12, 1 + i % 28),
+        )
+        h = Household(national_society=ns, service_point=sp, code=f"CO-H{i:07d}")
+        people.append(p)
+        homes.append(h)
+        members.append(Membership(household=h, person=p, relationship="head"))
+    Person.objects.bulk_create(people, batch_size=2000)
+    Household.objects.bulk_create(homes, batch_size=2000)
+    Membership.objects.bulk_create(members, batch_size=2000)
+    today = date.today()
+    programme = services.create_programme(
+        officer,
+        ns,
+        services.ProgrammeInput(
+            name="Bench",
+            kind="value_voucher",
+            currency="COP",
+            budget_ceiling=Decimal(n_vouchers) * 100,
+            fixed_amount=Decimal("100.00"),
+        ),
+        cycles=[(today, today + timedelta(days=30))],
+    )
+    vendor_users = []
+    for v in range(n_vendors):
+        shop = services.onboard_vendor(officer, ns, name=f"Shop {v}", programmes=[programme])
+        vu = user(f"bench.vendor{v}", Role.VENDOR)
+        services.add_vendor_user(officer, shop, vu)
+        vendor_users.append(vu)
+    return programme.cycles.get(), officer, approver, vendor_users
+
+
+def _plan(codes: list[str], n_requests: int, rng: random.Random) -> list[tuple]:
+    """(code, amount, key_tag) requests: mostly honest partial redemptions of 20.00, plus attacks."""
+    plan = []
+    for i in range(n_requests):
+        code = rng.choice(codes)
+        roll = rng.random()
+        if roll < 0.10:  # the same voucher from several vendors at once: whole value, new keys
+            plan += [(code, "100.00", f"burst-{i}-{k}", k) for k in range(4)]
+        elif roll < 0.15:  # replay with the same key (a retrying client)
+            plan += [(code, "20.00", f"replay-{i}", 0)] * 3
+        else:  # honest partial redemption; a second spend with a new key if the client "retries badly"
+            plan.append((code, "20.00", f"r-{i}", None))
+    return plan
+
+
+def _run_inprocess(plan, vendor_users, clients):
+    from django.db import OperationalError, connection
+
+    from caminante.cash import services
+
+    latencies, outcomes, lock = [], {}, threading.Lock()
+    chunks = [plan[i::clients] for i in range(clients)]
+
+    def worker(idx):
+        local_lat, local_out = [], {}
+        try:
+            for code, amount, key, vendor_slot in chunks[idx]:
+                user = vendor_users[(idx if vendor_slot is None else vendor_slot) % len(vendor_users)]
+                t0 = time.perf_counter()
+                for _retry in range(50):
+                    try:
+                        services.redeem(user, code=code, amount=amount, idempotency_key=key)
+                        result = "ok"
+                        break
+                    except services.RedemptionError as exc:
+                        result = exc.code
+                        break
+                    except OperationalError:  # SQLite busy: retry like a client
+                        time.sleep(0.002)
+                else:
+                    result = "gave_up"
+                local_lat.append(time.perf_counter() - t0)
+                local_out[result] = local_out.get(result, 0) + 1
+        finally:
+            connection.close()
+        with lock:
+            latencies.extend(local_lat)
+            for k, v in local_out.items():
+                outcomes[k] = outcomes.get(k, 0) + v
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - start, latencies, outcomes
+
+
+def _run_http(plan, vendor_users, clients, url):
+    import http.client
+    from urllib.parse import urlparse
+
+    from rest_framework.authtoken.models import Token
+
+    tokens = [Token.objects.get_or_create(user=u)[0].key for u in vendor_users]
+    target = urlparse(url)
+    latencies, outcomes, lock = [], {}, threading.Lock()
+    chunks = [plan[i::clients] for i in range(clients)]
+
+    def worker(idx):
+        conn = http.client.HTTPConnection(target.hostname, target.port or 80, timeout=60)
+        local_lat, local_out = [], {}
+        for code, amount, key, vendor_slot in chunks[idx]:
+            token = tokens[(idx if vendor_slot is None else vendor_slot) % len(tokens)]
+            body = json.dumps({"voucher_code": code, "amount": amount})
+            headers = {"Authorization": f"Token {token}", "Content-Type": "application/json", "Idempotency-Key": key}
+            t0 = time.perf_counter()
+            try:
+                conn.request("POST", "/api/v1/cash/redemptions/", body, headers)
+                response = conn.getresponse()
+                data = response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection(target.hostname, target.port or 80, timeout=60)
+                status, data = 599, b"{}"
+            local_lat.append(time.perf_counter() - t0)
+            result = "ok" if status in (200, 201) else (json.loads(data or b"{}").get("code") or str(status))
+            local_out[result] = local_out.get(result, 0) + 1
+        with lock:
+            latencies.extend(local_lat)
+            for k, v in local_out.items():
+                outcomes[k] = outcomes.get(k, 0) + v
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - start, latencies, outcomes
+
+
+def _overspend() -> Decimal:
+    from django.db.models import Sum
+
+    from caminante.cash.models import Voucher
+
+    over = Decimal("0")
+    spent = dict(Voucher.objects.annotate(s=Sum("redemptions__amount")).values_list("pk", "s"))
+    for pk, value, balance in Voucher.objects.values_list("pk", "value", "balance"):
+        used = spent.get(pk) or Decimal("0")
+        over += max(used - value, Decimal("0")) + abs(value - used - balance)
+    return over
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="CI: 1,000 vouchers, 8 clients, SQLite")
+    parser.add_argument("--vouchers", type=int, default=10000)
+    parser.add_argument("--clients", type=int, default=64)
+    parser.add_argument("--vendors", type=int, default=8)
+    parser.add_argument("--requests", type=int, default=0, help="redemption requests (default 2 per voucher)")
+    parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL database")
+    parser.add_argument("--url", default="", help="a running server on the same database: load it over HTTP")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.vouchers, args.clients, args.requests = min(args.vouchers, 1000), min(args.clients, 8), 800
+    db = _setup(args)
+    from caminante.cash import services
+    from caminante.cash.models import Voucher
+
+    cycle, officer, approver, vendor_users = _world(args.vouchers, args.vendors)
+    t0 = time.perf_counter()
+    dlist = services.prepare_distribution_list(officer, cycle)
+    t1 = time.perf_counter()
+    services.approve_distribution_list(approver, dlist)
+    t2 = time.perf_counter()
+    n = Voucher.objects.count()
+    print(f"cash_approve db={db} entitlements={n} prepare_s={t1 - t0:.2f} approve_s={t2 - t1:.2f}", flush=True)
+
+    codes = list(Voucher.objects.values_list("code", flat=True))
+    plan = _plan(codes, args.requests or 2 * len(codes), random.Random(11))
+    if args.url:
+        elapsed, latencies, outcomes = _run_http(plan, vendor_users, args.clients, args.url)
+        mode = "http"
+    else:
+        elapsed, latencies, outcomes = _run_inprocess(plan, vendor_users, args.clients)
+        mode = "inprocess"
+    latencies.sort()
+
+    def pct(q):
+        return latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000
+
+    from caminante.cash.models import Redemption
+
+    redemptions = Redemption.objects.count()
+    print(
+        f"cash_redeem db={db} mode={mode} clients={args.clients} requests={len(plan)} redemptions={redemptions} "
+        f"per_s={len(plan) / elapsed:.0f} p50_ms={statistics.median(latencies) * 1000:.1f} p95_ms={pct(0.95):.1f} "
+        f"p99_ms={pct(0.99):.1f} overspend={_overspend()} outcomes={json.dumps(outcomes, sort_keys=True)}",
+        flush=True,
+    )
+    from caminante.cash.ledger import violations
+
+    problems = list(violations())
+    print(f"cash_verify ok={not problems}" + (f" first={problems[0]}" if problems else ""), flush=True)
+    return 1 if problems or _overspend() else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
