@@ -279,9 +279,10 @@ def test_import_page_shows_line_errors_and_export_downloads(client, users, catal
     html = response.content.decode()
     assert 'id="import-errors"' in html and "Line 3" in html
     assert DirectoryService.objects.count() == 1
-    response = client.get(reverse("directory-export", kwargs={"fmt": "csv"}))
+    response = client.get(reverse("directory-export-csv"))
     assert response.status_code == 200 and b"#service+name" in response.content and b"Existente" in response.content
-    assert client.get(reverse("directory-export", kwargs={"fmt": "pdf"})).status_code == 404
+    response = client.get(reverse("directory-export-xlsx"))
+    assert response.status_code == 200 and response.content[:2] == b"PK"
 
 
 def test_pathway_page_saves_steps(client, users, catalogue, legal_aid):

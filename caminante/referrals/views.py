@@ -101,14 +101,24 @@ def directory(request):
     )
 
 
-def _own_national_society(user, request) -> NationalSociety:
+def _own_national_society(user, request) -> NationalSociety | None:
+    """The user's National Society; for a global role, the one chosen with ?country= (None: not chosen)."""
     if user.national_society_id:
         return user.national_society
     code = (request.POST.get("country") or request.GET.get("country") or "").upper()
-    ns = NationalSociety.objects.filter(country=code).first()
-    if ns is None:
-        raise Http404
-    return ns
+    return NationalSociety.objects.filter(country=code).first()
+
+
+def _choose_country(request):
+    return render(
+        request,
+        "referrals/choose_country.html",
+        {
+            "societies": NationalSociety.objects.order_by("country"),
+            "path": request.path,
+            "query": request.GET.urlencode(),
+        },
+    )
 
 
 @access(*MANAGERS)
@@ -120,6 +130,8 @@ def directory_service(request, service_id=None):
     else:
         entry = None
         ns = _own_national_society(request.user, request)
+        if ns is None:
+            return _choose_country(request)
     organisations = PartnerOrganisation.objects.filter(national_society=ns, active=True)
     form = DirectoryServiceForm(request.POST or None, instance=entry, organisations=organisations)
     if request.method == "POST" and form.is_valid():
@@ -150,6 +162,8 @@ def directory_verify(request, service_id):
 @require_http_methods(["GET", "POST"])
 def organisations(request):
     ns = _own_national_society(request.user, request)
+    if ns is None:
+        return _choose_country(request)
     form = OrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         organisation = form.save(commit=False)
@@ -189,14 +203,21 @@ def directory_import(request):
     )
 
 
-@access(*MANAGERS)
-def directory_export(request, fmt):
-    if fmt not in ("csv", "xlsx"):
-        raise Http404
+def _export(request, fmt):
     content, content_type, filename = importexport.export_directory(request.user, fmt)
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@access(*MANAGERS)
+def directory_export_csv(request):
+    return _export(request, "csv")
+
+
+@access(*MANAGERS)
+def directory_export_xlsx(request):
+    return _export(request, "xlsx")
 
 
 @access(*MANAGERS)
@@ -207,11 +228,19 @@ def pathways(request):
 
 @access(*MANAGERS)
 @require_http_methods(["GET", "POST"])
-def pathway(request, need):
-    if need not in NEEDS:
-        raise Http404
-    ns = _own_national_society(request.user, request)
-    existing = selectors.pathways_for(request.user).filter(national_society=ns, need=need).first()
+def pathway(request, pathway_id=None):
+    """Edit a pathway (or define the one for ?need= in the user's country)."""
+    if pathway_id is not None:
+        existing = get_or_404(selectors.pathways_for(request.user), request.user, pk=pathway_id)
+        ns, need = existing.national_society, existing.need
+    else:
+        need = request.POST.get("need") or request.GET.get("need") or ""
+        if need not in NEEDS:  # choose the need first
+            return pathways.__wrapped__(request)
+        ns = _own_national_society(request.user, request)
+        if ns is None:
+            return _choose_country(request)
+        existing = selectors.pathways_for(request.user).filter(national_society=ns, need=need).first()
     available = selectors.directory_for(request.user).filter(national_society=ns, active=True, accepts_referrals=True)
     errors = []
     if request.method == "POST":
