@@ -11,7 +11,7 @@ from caminante.core import audit
 from caminante.core.roles import Role
 from caminante.core.scoping import Scope, by_national_society
 
-from .models import Conversation, Message
+from .models import Broadcast, Conversation, Message
 
 INBOX_ROLES = frozenset({Role.OFFICER, Role.PROTECTION, Role.DATA_MANAGER, Role.ADMIN})
 
@@ -55,3 +55,21 @@ def queue_counts(user) -> dict[str, int]:
     for conv in inbox_conversations(user).exclude(status=Conversation.Status.CLOSED).values_list("queue", flat=True):
         counts[conv] = counts.get(conv, 0) + 1
     return counts
+
+
+def broadcasts_with_figures(user) -> list[dict]:
+    """Broadcasts of the user's National Society with their delivery figures (from the outbox rows)."""
+    from django.db.models import Count
+
+    from caminante.core.models import OutboxMessage
+
+    scope = Scope.of(user).require({Role.OFFICER, Role.ADMIN})
+    result = []
+    for broadcast in by_national_society(Broadcast.objects.all(), scope)[:50]:
+        rows = (
+            OutboxMessage.objects.filter(idempotency_key__startswith=f"broadcast:{broadcast.id}:")
+            .values("status")
+            .annotate(n=Count("id"))
+        )
+        result.append({"broadcast": broadcast, "figures": {row["status"]: row["n"] for row in rows}})
+    return result

@@ -20,7 +20,7 @@ from caminante.core import audit, outbox
 from caminante.core.models import OutboxMessage
 
 from . import whatsapp
-from .models import Channel, Contact, Conversation, Message, Note, Queue, WhatsAppNumber
+from .models import Broadcast, Channel, Contact, Conversation, Message, Note, Queue, WhatsAppNumber
 
 log = logging.getLogger(__name__)
 
@@ -468,3 +468,59 @@ def purge_expired(now=None) -> str:
     )
     Note.objects.filter(created_at__lt=cutoff).delete()
     return f"{count} messages redacted" if count else ""
+
+
+BROADCAST_PER_MINUTE = 60
+
+
+def broadcast(user, *, national_society, text: str, language: str = "", area: str = "") -> Broadcast:
+    """A risk-communication message to the opted-in WhatsApp contacts of a National Society (by
+    language and area), sent as the approved "risk_communication" template, throttled: the outbox
+    rows are spread at BROADCAST_PER_MINUTE."""
+    from caminante.core.roles import Role
+    from caminante.core.scoping import require
+
+    scope = require(user, {Role.OFFICER, Role.ADMIN})
+    if not scope.is_global and national_society.pk != scope.national_society_id:
+        raise PermissionDenied("broadcast for another National Society")
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError(_("Write the message."))
+    if len(text) > 900:
+        raise ValidationError(_("The message is too long (900 characters at most)."))
+    number = WhatsAppNumber.objects.filter(national_society=national_society, active=True).first()
+    if number is None:
+        raise ValidationError(_("This National Society has no WhatsApp number."))
+    contacts = Contact.objects.filter(national_society=national_society, channel=Channel.WHATSAPP, opted_out=False)
+    if language:
+        contacts = contacts.filter(language=language)
+    if area:
+        contacts = contacts.filter(area__iexact=area)
+    now = timezone.now()
+    with transaction.atomic():
+        record = Broadcast.objects.create(
+            national_society=national_society,
+            template="risk_communication",
+            params=[text],
+            language=language,
+            area=area,
+            created_by=user,
+        )
+        count = 0
+        for contact in contacts.iterator():
+            body = whatsapp.template_body(contact.address, "risk_communication", contact.language, [text])
+            row = outbox.enqueue(
+                "whatsapp",
+                contact.address,
+                {"phone_number_id": number.phone_number_id, "body": body},
+                national_society=national_society,
+                idempotency_key=f"broadcast:{record.id}:{contact.id}",
+            )
+            OutboxMessage.objects.filter(id=row.id).update(
+                next_attempt_at=now + timedelta(seconds=60 * (count // BROADCAST_PER_MINUTE))
+            )
+            count += 1
+        Broadcast.objects.filter(id=record.id).update(recipients=count)
+        record.recipients = count
+        audit.record(user, "channels.broadcast", record, data={"recipients": count, "language": language})
+    return record

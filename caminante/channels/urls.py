@@ -2,8 +2,13 @@
 
 from django.urls import path
 
-from . import webhooks
+from . import views, webhooks
 
 urlpatterns: list = [
     path("webhooks/whatsapp", webhooks.whatsapp_webhook, name="whatsapp-webhook"),
+    path("chat/", views.webchat, name="webchat"),
+    path("chat/messages", views.webchat_messages, name="webchat-messages"),
+    path("inbox/", views.inbox, name="chat-inbox"),
+    path("inbox/broadcasts/", views.broadcasts, name="chat-broadcasts"),
+    path("inbox/<uuid:conversation_id>/", views.conversation_detail, name="chat-conversation"),
 ]

@@ -1,0 +1,233 @@
+"""Pages of the channels app: the public web chat, the staff inbox and broadcasts.
+
+The web chat is public (no login): the browser session carries a random token, stored only as a
+keyed hash; the same conversation engine as WhatsApp answers. The inbox shows a National
+Society's conversations waiting for a person; sensitive ones only to protection officers.
+"""
+
+import json
+import secrets
+
+from django.contrib import messages as flash
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_http_methods
+
+from caminante.core.models import NationalSociety
+from caminante.core.roles import Role
+from caminante.core.scoping import Scope, access, public
+from caminante.faq import default_engine
+
+from . import engine, selectors, services
+from .models import Channel, Conversation, Message, Queue
+
+MAX_CHAT_TEXT = 1000
+BROADCASTERS = (Role.OFFICER, Role.ADMIN)
+
+
+# ---- the public web chat -------------------------------------------------------------------------
+
+
+def _webchat_contact(request, country: str | None, create: bool):
+    token = request.session.get("webchat_token")
+    ns_id = request.session.get("webchat_ns")
+    if not token or not ns_id:
+        if not create:
+            return None
+        ns = NationalSociety.objects.filter(country=(country or "CO").upper()).first()
+        if ns is None:
+            return None
+        token, ns_id = secrets.token_urlsafe(24), str(ns.pk)
+        request.session["webchat_token"], request.session["webchat_ns"] = token, ns_id
+    ns = NationalSociety.objects.filter(pk=ns_id).first()
+    if ns is None:
+        return None
+    lang = (get_language() or "es")[:2]
+    if not create:
+        return services.find_contact(ns, Channel.WEBCHAT, token)
+    return services.get_or_create_contact(ns, Channel.WEBCHAT, token, language=lang)
+
+
+def _bubble(message: Message) -> dict:
+    data = message.data or {}
+    return {
+        "id": str(message.id),
+        "at": message.created_at.isoformat(),
+        "from": "me" if message.direction == Message.Direction.IN else ("staff" if message.author_id else "bot"),
+        "text": message.text,
+        "buttons": [{"id": b[0], "title": b[1]} for b in data.get("buttons", [])],
+        "rows": [{"id": r[0], "title": r[1]} for r in data.get("rows", [])],
+        "location": data.get("location"),
+    }
+
+
+@public
+@ensure_csrf_cookie
+def webchat(request):
+    societies = NationalSociety.objects.order_by("name")
+    return render(
+        request,
+        "channels/webchat.html",
+        {"societies": societies, "country": (request.GET.get("country") or "CO").upper()[:2]},
+    )
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def webchat_messages(request):
+    """POST: one message from the person, answered at once. GET ?after=: replies since (staff answers)."""
+    if request.method == "GET":
+        contact = _webchat_contact(request, None, create=False)
+        if contact is None:
+            return JsonResponse({"messages": []})
+        after = parse_datetime(request.GET.get("after", "") or "") or timezone.now().replace(year=2000)
+        rows = Message.objects.filter(
+            conversation__contact=contact, direction=Message.Direction.OUT, created_at__gt=after
+        ).order_by("created_at")[:50]
+        return JsonResponse({"messages": [_bubble(m) for m in rows]})
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        return HttpResponseBadRequest("invalid JSON")
+    text = str(body.get("text", ""))[:MAX_CHAT_TEXT].strip()
+    button = str(body.get("button", ""))[:200]
+    if not text and not button:
+        return JsonResponse({"error": _("Write a message.")}, status=400)
+    with transaction.atomic():
+        contact = _webchat_contact(request, str(body.get("country", "")), create=True)
+        if contact is None:
+            return JsonResponse({"error": _("Choose a country.")}, status=400)
+        contact.last_inbound_at = timezone.now()
+        contact.save(update_fields=["last_inbound_at"])
+        conversation = services.open_conversation(contact)
+        message = Message(
+            conversation=conversation,
+            direction=Message.Direction.IN,
+            kind="button_reply" if button else "text",
+            data={"id": button} if button else {},
+        )
+        message.text = text or str(body.get("title", ""))[:100]
+        message.save()
+        replies = engine.respond(conversation, message)
+        Message.objects.filter(id=message.id).update(processed=True)
+        Conversation.objects.filter(id=conversation.id).update(updated_at=timezone.now())
+        out = []
+        for reply in replies:
+            record = Message(conversation=conversation, direction=Message.Direction.OUT, kind="bot")
+            record.text = reply.text
+            record.data = {
+                "buttons": list(reply.buttons),
+                "rows": [(r[0], r[1]) for r in reply.rows],
+                "location": reply.location,
+            }
+            record.save()
+            out.append(_bubble(record))
+    return JsonResponse({"messages": out})
+
+
+# ---- staff inbox --------------------------------------------------------------------------------
+
+
+@access(Role.OFFICER, Role.PROTECTION, Role.DATA_MANAGER, Role.ADMIN)
+def inbox(request):
+    queue = request.GET.get("queue") or None
+    status = request.GET.get("status") or None
+    if queue not in Queue.values:
+        queue = None
+    if status not in Conversation.Status.values:
+        status = None
+    conversations = selectors.inbox_conversations(request.user, queue=queue, status=status)[:200]
+    counts = selectors.queue_counts(request.user)
+    return render(
+        request,
+        "channels/inbox.html",
+        {
+            "conversations": conversations,
+            "queues": [(code, label, counts.get(code, 0)) for code, label in Queue.choices],
+            "statuses": Conversation.Status.choices,
+            "queue": queue,
+            "status": status,
+        },
+    )
+
+
+@access(Role.OFFICER, Role.PROTECTION, Role.DATA_MANAGER, Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def conversation_detail(request, conversation_id):
+    conversation = selectors.conversation_for(request.user, conversation_id)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "assign":
+                services.assign(request.user, conversation)
+                flash.success(request, _("The conversation is assigned to you."))
+            elif action == "reply":
+                services.staff_reply(request.user, conversation, request.POST.get("text", ""))
+                flash.success(request, _("Reply sent."))
+            elif action == "note":
+                services.add_note(request.user, conversation, request.POST.get("text", ""))
+                flash.success(request, _("Note saved."))
+            elif action == "close":
+                services.close(request.user, conversation)
+                flash.success(request, _("Conversation closed."))
+            else:
+                return HttpResponseBadRequest("unknown action")
+        except ValidationError as error:
+            flash.error(request, " ".join(error.messages))
+        except PermissionDenied:
+            flash.error(request, _("You may not do this."))
+        return redirect("chat-conversation", conversation_id=conversation.id)
+    faq = default_engine()
+    lang = conversation.contact.language
+    canned = [(t, faq.title(t, lang), faq.answer(t, lang)) for t in faq.topics if t != "greeting"]
+    return render(
+        request,
+        "channels/conversation.html",
+        {
+            "conversation": conversation,
+            "messages_list": selectors.messages_of(conversation),
+            "notes": conversation.notes.select_related("author"),
+            "canned": canned,
+            "window_open": conversation.contact.window_open(),
+            "can_act": conversation.status != Conversation.Status.CLOSED,
+        },
+    )
+
+
+@access(*BROADCASTERS)
+@require_http_methods(["GET", "POST"])
+def broadcasts(request):
+    scope = Scope.of(request.user)
+    if request.method == "POST":
+        try:
+            ns = (
+                NationalSociety.objects.get(pk=scope.national_society_id)
+                if scope.national_society_id
+                else NationalSociety.objects.get(country=request.POST.get("country", ""))
+            )
+            broadcast = services.broadcast(
+                request.user,
+                national_society=ns,
+                text=request.POST.get("text", ""),
+                language=request.POST.get("language", ""),
+                area=request.POST.get("area", ""),
+            )
+            flash.success(request, _("Broadcast queued for %(n)s contacts.") % {"n": broadcast.recipients})
+        except (ValidationError, NationalSociety.DoesNotExist) as error:
+            flash.error(request, " ".join(getattr(error, "messages", [_("Choose a country.")])))
+        return redirect("chat-broadcasts")
+    return render(
+        request,
+        "channels/broadcasts.html",
+        {
+            "broadcasts": selectors.broadcasts_with_figures(request.user),
+            "societies": None if scope.national_society_id else NationalSociety.objects.all(),
+        },
+    )
