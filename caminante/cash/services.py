@@ -423,6 +423,9 @@ def _issue_vouchers(programme, cycle, entitlements, people, now) -> list[Voucher
         )
         for e in entitlements
     ]
+    consenting = _consenting_people(list(people))
+    for voucher, entitlement in zip(vouchers, entitlements, strict=True):
+        voucher.sent = _way(people[entitlement.person_id], consenting)
     Voucher.objects.bulk_create(vouchers, batch_size=1000)
     entries = []
     for v in vouchers:
@@ -445,9 +448,10 @@ def _issue_vouchers(programme, cycle, entitlements, people, now) -> list[Voucher
                 )
             )
     LedgerEntry.objects.bulk_create(entries, batch_size=2000)
-    consenting = _consenting_people(list(people))
+    national_society = _ns(programme.national_society_id)
     for voucher, entitlement in zip(vouchers, entitlements, strict=True):
-        send_voucher(voucher, people[entitlement.person_id], consenting)
+        if voucher.sent == Voucher.Sent.WHATSAPP_OR_SMS:
+            _message(voucher, people[entitlement.person_id], national_society)
     return vouchers
 
 
@@ -467,25 +471,33 @@ def _consenting_people(person_ids) -> set:
     return ids
 
 
-def _language(national_society_id) -> str:
-    from caminante.core.models import NationalSociety
-
-    return "pt" if NationalSociety.objects.filter(pk=national_society_id, country="BR").exists() else "es"
-
-
 def send_voucher(voucher: Voucher, person: Person, consenting: set | None = None) -> str:
     """Send the code to the person's consented phone (WhatsApp, else SMS) through the outbox, or
     mark it for printing at the HSP. Returns the way it went."""
     if consenting is None:
         consenting = _consenting_people([person.pk])
-    if not person.phone_e164 or person.pk not in consenting:
-        Voucher.objects.filter(pk=voucher.pk).update(sent=Voucher.Sent.PRINTED)
-        voucher.sent = Voucher.Sent.PRINTED
-        return voucher.sent
+    sent = _way(person, consenting)
+    if sent == Voucher.Sent.WHATSAPP_OR_SMS:
+        _message(voucher, person, _ns(voucher.national_society_id))
+    Voucher.objects.filter(pk=voucher.pk).update(sent=sent)
+    voucher.sent = sent
+    return sent
+
+
+def _way(person: Person, consenting: set) -> str:
+    if person.phone_e164 and person.pk in consenting:
+        return Voucher.Sent.WHATSAPP_OR_SMS
+    return Voucher.Sent.PRINTED
+
+
+def _message(voucher: Voucher, person: Person, national_society, language: str | None = None) -> None:
+    """The voucher message through the channels app's notify (WhatsApp template or free text,
+    SMS when the National Society has no WhatsApp number), or an SMS when the person does not use
+    WhatsApp; written in the caller's transaction."""
     first_name = (person.given_names or "").split(" ")[0]
     amount = f"{voucher.value} {voucher.currency}"
     expiry = timezone.localdate(voucher.expires_at).isoformat()
-    language = _language(voucher.national_society_id)
+    language = language or ("pt" if national_society.country.code == "BR" else "es")
     from django.utils import translation
 
     with translation.override(language):
@@ -494,28 +506,24 @@ def send_voucher(voucher: Voucher, person: Person, consenting: set | None = None
             "Valid until %(date)s. Show it at an authorised shop."
         ) % {"name": first_name, "amount": amount, "code": voucher.code, "date": expiry}
     key = f"cash-voucher-{voucher.pk}"
+    notify = None
     if person.phone_is_whatsapp:
         try:
             from caminante.channels.services import notify
-        except ImportError:
+        except ImportError:  # the channels app's contract is not there: SMS through the outbox
             notify = None
-        if notify is not None:
-            notify(
-                national_society=_ns(voucher.national_society_id),
-                phone_e164=person.phone_e164,
-                text=text,
-                template="voucher_issued",
-                template_params=[first_name, amount, voucher.code, expiry],
-                language=language,
-                idempotency_key=key,
-            )
-        else:
-            outbox.enqueue("sms", person.phone_e164, {"text": text}, idempotency_key=key)
+    if notify is not None:
+        notify(
+            national_society=national_society,
+            phone_e164=person.phone_e164,
+            text=text,
+            template="voucher_issued",
+            template_params=[first_name, amount, voucher.code, expiry],
+            language=language,
+            idempotency_key=key,
+        )
     else:
-        outbox.enqueue("sms", person.phone_e164, {"text": text}, idempotency_key=key)
-    Voucher.objects.filter(pk=voucher.pk).update(sent=Voucher.Sent.WHATSAPP_OR_SMS)
-    voucher.sent = Voucher.Sent.WHATSAPP_OR_SMS
-    return voucher.sent
+        outbox.enqueue("sms", person.phone_e164, {"text": text}, national_society=national_society, idempotency_key=key)
 
 
 def _ns(national_society_id):
