@@ -286,19 +286,27 @@ def test_import_page_shows_line_errors_and_export_downloads(client, users, catal
 
 
 def test_pathway_page_saves_steps(client, users, catalogue, legal_aid):
-    client.force_login(users["officer.co"])
-    response = client.post(
-        reverse("pathway", kwargs={"need": "legal-help"}),
-        {"name": "Asesoría", "type_1": "legal-aid", "service_1": str(legal_aid.pk), "type_2": "asylum"},
-    )
-    assert response.status_code == 302
     from caminante.referrals.models import Pathway
 
+    client.force_login(users["officer.co"])
+    data = {"need": "legal-help", "name": "Asesoría", "type_1": "legal-aid", "service_1": str(legal_aid.pk)}
+    response = client.post(reverse("pathway-new"), {**data, "type_2": "asylum"})
+    assert response.status_code == 302
     pathway = Pathway.objects.get(need="legal-help")
-    assert [(s.service_type, s.service_id) for s in pathway.steps.all()] == [
-        ("legal-aid", legal_aid.pk),
-        ("asylum", None),
-    ]
+    steps = [(s.service_type, s.service_id) for s in pathway.steps.all()]
+    assert steps == [("legal-aid", legal_aid.pk), ("asylum", None)]
+    # editing keeps one pathway per need; another country's officer cannot open it
+    client.post(reverse("pathway", kwargs={"pathway_id": pathway.pk}), {"name": "Asesoría 2", "type_1": "asylum"})
+    assert [s.service_type for s in Pathway.objects.get().steps.all()] == ["asylum"]
+    client.force_login(users["officer.pe"])
+    assert client.get(reverse("pathway", kwargs={"pathway_id": pathway.pk})).status_code == 404
+
+
+def test_admin_chooses_the_country_first(client, users, catalogue):
+    client.force_login(users["admin"])
+    html = client.get(reverse("directory-service-new")).content.decode()
+    assert "?country=CO" in html
+    assert client.get(reverse("directory-service-new"), {"country": "CO"}).status_code == 200
 
 
 def test_outbox_link_is_absolute(client, users, person, legal_aid):

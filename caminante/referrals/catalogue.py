@@ -92,3 +92,6 @@ NEED_SERVICE_TYPES = {
     "school": ["education"],
     "work": ["employment", "livelihoods"],
 }
+
+# Navigation labels (base.html) that live in this app's catalogue.
+NAV_LABELS = [_("Referrals"), _("Directory")]
