@@ -52,6 +52,8 @@ bench-quick: install-test
 	CAMINANTE_TESTING=1 $(BIN)/python bench/registry_search.py --quick
 	$(BIN)/python -m bench.matching.run --quick
 	CAMINANTE_TESTING=1 $(BIN)/python bench/cash/redemption_load.py --quick
+	CAMINANTE_TESTING=1 $(BIN)/python bench/channels/webhook.py --quick
+	$(BIN)/python bench/faq_eval.py --quick
 
 # Translations: the project's catalogue (caminante/locale) and one per app that has its own
 # caminante/<app>/locale (so each app's strings are translated and committed with the app).
