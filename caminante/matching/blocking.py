@@ -21,7 +21,7 @@ __all__ = ["KEY_CAPS", "blocking_keys", "candidate_pairs", "feature_keys", "sort
 #: Largest block (records sharing one key) batch deduplication expands into pairs, per kind of
 #: key; larger blocks are skipped for that key (the other keys still cover their records). A
 #: phone shared by hundreds of people is an organisation's phone, not a person's.
-KEY_CAPS: dict[str, int] = {"d": 50, "p": 40, "gf": 30, "fy": 30, "fd": 60, "gd": 60}
+KEY_CAPS: dict[str, int] = {"d": 50, "p": 40, "gf": 30, "fy": 30, "fd": 60, "gd": 60, "dd": 30, "ds": 10}
 
 
 def _given_keys(x: Features) -> list[str]:
@@ -61,6 +61,13 @@ def feature_keys(x: Features) -> set[str]:
     if full:
         for g in givens[:2]:
             keys.add(f"gd:{g}:{x.year}:{md}")
+        # The full date with the initial of a family name: finds a family name typed badly
+        # enough to change its phonetic key (Zimmerrmnn) when the given name is missing too.
+        for initial in {f[0] for f in x.f[:2] if f}:
+            keys.add(f"dd:{x.year}:{md}:{initial}")
+    if len(x.doc) >= 6:
+        # The document's digits in order: a transposition typo (4406308 / 4406038) keeps it.
+        keys.add("ds:" + "".join(sorted(x.doc)))
     return keys
 
 
@@ -106,6 +113,7 @@ def sort_orders(features: Sequence[Features]) -> dict[str, npt.NDArray[np.int64]
         "fy": by_name,
         "fd": by_name,
         "gd": np.array([rank.get(" ".join(x.fp), 0) for x in features], dtype=np.int64),
+        "dd": by_name,
     }
 
 

@@ -251,7 +251,12 @@ def _swapped_fields(a: Features, b: Features) -> bool:
     """Given and family names typed in each other's field."""
     if not (a.g and a.f and b.g and b.f):
         return False
-    return bool(set(a.gp) & set(b.fp)) and bool(set(a.fp) & set(b.gp))
+    if set(a.gp) & set(b.fp) and set(a.fp) & set(b.gp):
+        return True
+    # One name agrees across the fields, the other with a typing error (Campbel / Campbell).
+    cross_1 = bool(set(a.gp) & set(b.fp)) or any(_token_match(x, y, 0.9) for x in a.g for y in b.f if len(x) > 2)
+    cross_2 = bool(set(a.fp) & set(b.gp)) or any(_token_match(x, y, 0.9) for x in a.f for y in b.g if len(x) > 2)
+    return cross_1 and cross_2 and (bool(set(a.gp) & set(b.fp)) or bool(set(a.fp) & set(b.gp)))
 
 
 def compare(a: Features, b: Features) -> tuple[int, ...]:

@@ -20,6 +20,8 @@ __all__ = ["DEFAULT_THRESHOLD", "Match", "dedupe", "link", "score_pairs"]
 DEFAULT_THRESHOLD = 0.5
 #: A pair below this probability keeps two clusters apart (no chaining through a third record).
 CLUSTER_FLOOR = 0.1
+#: An edge at or above this probability merges two clusters whatever their average (not the floor).
+DIRECT_PAIR = 0.7
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,12 +139,18 @@ def _cluster(
     threshold: float,
     pair_prob: dict[tuple[int, int], float],
     probability: object,
+    conflict: object = None,
 ) -> list[int]:
     """Greedy average-linkage clustering over edges at or above the threshold, strongest first.
     Two clusters merge only if the average probability across them is at or above the threshold
-    and no pair across them is below CLUSTER_FLOOR (so twins never join through a third record)."""
+    (or the edge itself is at or above DIRECT_PAIR) and no pair across them is below CLUSTER_FLOOR
+    (so twins never join through a third record)."""
     parent = list(range(n))
     members: dict[int, list[int]] = {}
+    if conflict is None:
+
+        def conflict(i: int, j: int) -> bool:
+            return True
 
     def find(x: int) -> int:
         while parent[x] != x:
@@ -175,13 +183,15 @@ def _cluster(
             for x in mi:
                 for y in mj:
                     p = p_of(x, y)
-                    if p < CLUSTER_FLOOR:
+                    if p < CLUSTER_FLOOR and conflict(x, y):
                         ok = False
                         break
                     total += p
                 if not ok:
                     break
-            if not ok or total / (len(mi) * len(mj)) < threshold:
+            # A pair strong on its own evidence joins its clusters even when a badly corrupted
+            # third record of the same person pulls the average down; never across a conflict.
+            if not ok or (total / (len(mi) * len(mj)) < threshold and probs[k] < DIRECT_PAIR):
                 continue
         if len(mi) < len(mj):
             ri, rj, mi, mj = rj, ri, mj, mi
@@ -229,7 +239,16 @@ def dedupe_features(
     def probability(i: int, j: int) -> float:
         return model.probability(feats[i], feats[j], n)
 
-    roots = _cluster(n, pairs[strong], probs[strong], threshold, pair_prob, probability)
+    def relatives(i: int, j: int) -> bool:
+        """The pair looks like two relatives (the household rule applies), not like two
+        incomplete or mistyped records of one person."""
+        a, b = feats[i], feats[j]
+        lv = compare(a, b)
+        if lv[5] in (0, 1):
+            return False
+        return lv[0] >= 4 or (lv[2] == 5 and abs(a.year - b.year) >= 5)
+
+    roots = _cluster(n, pairs[strong], probs[strong], threshold, pair_prob, probability, relatives)
     by_root: dict[int, list[int]] = {}
     for i, r in enumerate(roots):
         by_root.setdefault(r, []).append(i)
