@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from caminante.core.models import NationalSociety, PartnerOrganisation, ServicePoint, Tracked
 
@@ -135,12 +136,13 @@ class PathwayStep(models.Model):
 
 
 class Status(models.TextChoices):
-    SENT = "sent", _("Sent")
-    RECEIVED = "received", _("Received")
-    ACCEPTED = "accepted", _("Accepted")
-    SERVICE_GIVEN = "given", _("Service given")
-    DECLINED = "declined", _("Declined")
-    CLOSED = "closed", _("Closed")
+    # "referral status" context: a referral is feminine in Spanish ("enviada"), a message is not.
+    SENT = "sent", pgettext_lazy("referral status", "Sent")
+    RECEIVED = "received", pgettext_lazy("referral status", "Received")
+    ACCEPTED = "accepted", pgettext_lazy("referral status", "Accepted")
+    SERVICE_GIVEN = "given", pgettext_lazy("referral status", "Service given")
+    DECLINED = "declined", pgettext_lazy("referral status", "Declined")
+    CLOSED = "closed", pgettext_lazy("referral status", "Closed")
 
 
 # Allowed moves: from -> set of to.

@@ -480,5 +480,4 @@ def referral_link(request, token):
         return redirect("referral-link", token=token)
     response = _partner_page(request, referral, None, "link", token)
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
     return response
