@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -139,7 +139,7 @@ def _cluster(
     threshold: float,
     pair_prob: dict[tuple[int, int], float],
     probability: object,
-    conflict: object = None,
+    conflict: Callable[[int, int], bool] | None = None,
 ) -> list[int]:
     """Greedy average-linkage clustering over edges at or above the threshold, strongest first.
     Two clusters merge only if the average probability across them is at or above the threshold
@@ -149,8 +149,10 @@ def _cluster(
     members: dict[int, list[int]] = {}
     if conflict is None:
 
-        def conflict(i: int, j: int) -> bool:
+        def always(i: int, j: int) -> bool:
             return True
+
+        conflict = always
 
     def find(x: int) -> int:
         while parent[x] != x:
