@@ -275,3 +275,74 @@ def test_cash_transfers_are_idempotent_by_reference(users, sp_co):
     assert retry.attempt == 2 and retry.reference != failed.reference and retry.status == "paid"
     assert LedgerEntry.objects.filter(kind="transfer", amount__gt=0).count() == 2
     assert list(violations()) == []
+
+
+def test_provider_report_import_is_idempotent_and_lists_mismatches(users, sp_co):
+    officer = users["officer.co"]
+    prog = programme(officer, kind="mpc", delivery="transfer")
+    homes = [household(users["volunteer.co"], f"Ana{i}", f"Rep{i}", phone="+573001112233") for i in range(3)]
+    approved(officer, second_officer(sp_co.national_society), prog, homes)
+    a, b, c = CashTransfer.objects.order_by("reference")
+    services.send_transfer(officer, c, SimulatorAdapter())  # paid on our side
+    ns = sp_co.national_society
+    report_csv = (
+        "reference,amount,currency,status,provider_reference\n"
+        f"{a.reference},100.00,COP,paid,MM-1\n"  # confirms a pending transfer: marks it paid
+        f"{b.reference},99.00,COP,paid,MM-2\n"  # amount differs
+        f"{c.reference},100.00,COP,failed,MM-3\n"  # we think it is paid
+        "CT-UNKNOWN,10.00,COP,paid,MM-4\n"
+    ).encode()
+    report = services.import_provider_report(officer, ns, "mpesa", report_csv, file_name="day1.csv")
+    a.refresh_from_db()
+    assert a.status == "paid" and a.provider_reference == "MM-1"
+    mismatches = dict(report.report_lines.exclude(mismatch="").values_list("reference", "mismatch"))
+    assert mismatches == {
+        b.reference: "amount_differs",
+        c.reference: "status_differs",
+        "CT-UNKNOWN": "unknown_reference",
+    }
+    before = (LedgerEntry.objects.count(), report.report_lines.count())
+    assert services.import_provider_report(officer, ns, "mpesa", report_csv, file_name="again.csv").pk == report.pk
+    # A later file repeating a line imports only the new one.
+    later = services.import_provider_report(
+        officer, ns, "mpesa", report_csv + f"{b.reference},100.00,COP,paid,MM-5\n".encode(), file_name="day2.csv"
+    )
+    assert later.pk != report.pk and later.lines == 5 and later.new_lines == 1
+    b.refresh_from_db()
+    assert b.status == "paid"
+    assert LedgerEntry.objects.count() == before[0] + 2
+    line = report.report_lines.get(reference="CT-UNKNOWN")
+    with pytest.raises(ValidationError):
+        services.resolve_mismatch(officer, line, "")
+    services.resolve_mismatch(officer, line, "not ours, told the provider")
+    line.refresh_from_db()
+    assert line.resolved_by == officer
+    with pytest.raises(PermissionDenied):
+        services.import_provider_report(users["officer.pe"], ns, "mpesa", b"x")
+    with pytest.raises(ValidationError):
+        services.import_provider_report(officer, ns, "mpesa", b"foo,bar\n1,2\n")
+    assert list(violations()) == []
+
+
+def test_possible_duplicates_are_flagged_before_approval(users, sp_co):
+    officer = users["officer.co"]
+    prog = programme(officer)
+    one = household(
+        users["volunteer.co"], "Yusmary", "González", document_type="ve_cedula", document_number="V12345678"
+    )
+    two = household(users["volunteer.co"], "Yusmari", "Gonzales")
+    other = household(users["volunteer.co"], "Pedro", "Ramírez")
+    dlist = services.prepare_distribution_list(officer, prog.cycles.get(), household_ids=[one.pk, two.pk, other.pk])
+    flagged = {line.household_id: line.possible_duplicates for line in dlist.lines.all()}
+    assert flagged[one.pk] and flagged[two.pk] and not flagged[other.pk]
+    assert flagged[one.pk][0]["score"] > 0
+
+
+def test_check_question_at_the_shop(users, sp_co):
+    prog, _shop, (voucher, _other) = voucher_world(users, sp_co)
+    prog.check_question = "birth_year"
+    prog.save()
+    with pytest.raises(RedemptionError) as exc:
+        redeem(users["vendor.co"], code=voucher.code, amount="5", idempotency_key="q1", check_answer="1991")
+    assert exc.value.code == "check_failed"
+    assert redeem(users["vendor.co"], code=voucher.code, amount="5", idempotency_key="q2", check_answer="1990")

@@ -74,3 +74,8 @@ class RedeemForm(forms.Form):
     amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, min_value=0, required=False)
     answer = forms.CharField(label=_("Answer"), max_length=20, required=False)
     key = forms.CharField(max_length=100, required=False, widget=forms.HiddenInput)
+
+
+class ProviderReportForm(forms.Form):
+    provider = forms.CharField(label=_("Provider"), max_length=40)
+    file = forms.FileField(label=_("Report file (CSV)"))

@@ -366,3 +366,58 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.account} {self.amount}"
+
+
+class ProviderReport(models.Model):
+    """A financial service provider's report file, imported once (by its hash)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    national_society = models.ForeignKey(NationalSociety, on_delete=models.PROTECT, related_name="+")
+    provider = models.CharField(max_length=40)
+    file_name = models.CharField(max_length=200, blank=True)
+    file_hash = models.CharField(max_length=64)
+    lines = models.PositiveIntegerField(default=0)
+    new_lines = models.PositiveIntegerField(default=0)
+    imported_at = models.DateTimeField(default=timezone.now)
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-imported_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["national_society", "provider", "file_hash"], name="cash_report_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.file_name}"
+
+
+class ProviderReportLine(models.Model):
+    """One line of a provider's report; the same line in a later file is not imported again."""
+
+    id = models.BigAutoField(primary_key=True)
+    report = models.ForeignKey(ProviderReport, on_delete=models.CASCADE, related_name="report_lines")
+    national_society = models.ForeignKey(NationalSociety, on_delete=models.PROTECT, related_name="+")
+    provider = models.CharField(max_length=40)
+    line_hash = models.CharField(max_length=64)
+    reference = models.CharField(max_length=60)
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=20)
+    provider_reference = models.CharField(max_length=120, blank=True)
+    transfer = models.ForeignKey(CashTransfer, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # "" when it matches; otherwise why, for a person to resolve.
+    mismatch = models.CharField(max_length=30, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["national_society", "provider", "line_hash"], name="cash_report_line_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.status}"

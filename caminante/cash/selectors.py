@@ -45,6 +45,13 @@ def settlements_for(user) -> QuerySet:
     return by_national_society(Settlement.objects.all(), scope)
 
 
+def provider_reports_for(user) -> QuerySet:
+    from .models import ProviderReport
+
+    scope = Scope.of(user).require(READERS)
+    return by_national_society(ProviderReport.objects.all(), scope)
+
+
 def redemptions_of_vendor(user) -> QuerySet:
     vendor = vendor_of(user)
     return Redemption.objects.filter(vendor=vendor).select_related("voucher")

@@ -888,18 +888,7 @@ def send_transfer(user, transfer: CashTransfer, adapter: ProviderAdapter) -> Cas
         if transfer.status != CashTransfer.Status.PENDING:
             return transfer
         if result.ok:
-            transfer.status, transfer.provider_reference = CashTransfer.Status.PAID, result.provider_reference
-            transfer.save(update_fields=["status", "provider_reference"])
-            _ledger(
-                LedgerEntry.Kind.TRANSFER,
-                transfer.national_society_id,
-                transfer.entitlement.programme_id,
-                transfer.currency,
-                [
-                    (f"programme:{transfer.entitlement.programme_id}", -transfer.amount, None, None),
-                    (f"provider:{adapter.name}", transfer.amount, None, None),
-                ],
-            )
+            _mark_transfer_paid(transfer, adapter.name, result.provider_reference)
         elif result.final:
             transfer.status, transfer.error = CashTransfer.Status.FAILED, result.error[:300]
             transfer.save(update_fields=["status", "error"])
@@ -909,3 +898,142 @@ def send_transfer(user, transfer: CashTransfer, adapter: ProviderAdapter) -> Cas
 
 def periodic_expiry() -> int:
     return expire_vouchers()
+
+
+# ---- provider reports -----------------------------------------------------------------------
+
+REPORT_COLUMNS = ("reference", "amount", "currency", "status", "provider_reference")
+PAID_WORDS = {"paid", "success", "completed", "ok"}
+
+
+def import_provider_report(user, national_society, provider: str, content: bytes, file_name: str = ""):
+    """Import a provider's CSV report (reference, amount, currency, status, provider_reference).
+
+    Importing the same file again changes nothing (file hash); a line already imported from another
+    file is skipped (line hash). A line that confirms the payment of a pending transfer marks it
+    paid; every line that does not match our records is kept as a mismatch for a person to resolve."""
+    import csv
+    import hashlib
+    import io
+
+    from .models import ProviderReport, ProviderReportLine
+
+    _scope_ns(user, MANAGERS, national_society.pk)
+    provider = (provider or "").strip()[:40]
+    if not provider:
+        raise ValidationError({"provider": [_("Name the provider.")]})
+    digest = hashlib.sha256(content).hexdigest()
+    existing = ProviderReport.objects.filter(
+        national_society=national_society, provider=provider, file_hash=digest
+    ).first()
+    if existing:
+        return existing
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationError(_("The file is not UTF-8 text.")) from exc
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or not set(REPORT_COLUMNS[:4]) <= {f.strip().lower() for f in reader.fieldnames}:
+        raise ValidationError(_("The file needs the columns: %(columns)s.") % {"columns": ", ".join(REPORT_COLUMNS)})
+    rows = []
+    for number, raw in enumerate(reader, start=2):
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+        try:
+            amount = money(row["amount"])
+        except ValidationError as exc:
+            raise ValidationError(_("Line %(n)s: the amount is not valid.") % {"n": number}) from exc
+        normalized = "|".join(
+            [
+                row["reference"],
+                str(amount),
+                row["currency"].upper(),
+                row["status"].lower(),
+                row.get("provider_reference", ""),
+            ]
+        )
+        rows.append((hashlib.sha256(normalized.encode()).hexdigest(), row, amount))
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                report = ProviderReport.objects.create(
+                    national_society=national_society,
+                    provider=provider,
+                    file_name=file_name[:200],
+                    file_hash=digest,
+                    lines=len(rows),
+                    imported_by=user,
+                )
+        except IntegrityError:  # the same file imported at the same moment by someone else
+            return ProviderReport.objects.get(national_society=national_society, provider=provider, file_hash=digest)
+        seen = set(
+            ProviderReportLine.objects.filter(
+                national_society=national_society, provider=provider, line_hash__in=[h for h, _r, _a in rows]
+            ).values_list("line_hash", flat=True)
+        )
+        new = 0
+        for line_hash, row, amount in rows:
+            if line_hash in seen:
+                continue
+            seen.add(line_hash)
+            new += 1
+            transfer = (
+                CashTransfer.objects.select_for_update()
+                .filter(national_society=national_society, reference=row["reference"])
+                .first()
+            )
+            provider_paid = row["status"].lower() in PAID_WORDS
+            mismatch = ""
+            if transfer is None:
+                mismatch = "unknown_reference"
+            elif transfer.amount != amount or transfer.currency != row["currency"].upper():
+                mismatch = "amount_differs"
+            elif provider_paid and transfer.status == CashTransfer.Status.PENDING:
+                _mark_transfer_paid(transfer, provider, row.get("provider_reference", ""))
+            elif provider_paid != (transfer.status == CashTransfer.Status.PAID):
+                mismatch = "status_differs"
+            ProviderReportLine.objects.create(
+                report=report,
+                national_society=national_society,
+                provider=provider,
+                line_hash=line_hash,
+                reference=row["reference"][:60],
+                amount=amount,
+                currency=row["currency"].upper()[:3],
+                status=row["status"][:20],
+                provider_reference=row.get("provider_reference", "")[:120],
+                transfer=transfer,
+                mismatch=mismatch,
+            )
+        report.new_lines = new
+        report.save(update_fields=["new_lines"])
+        audit.record(user, "cash.provider_report.import", report, data={"lines": len(rows), "new": new})
+    return report
+
+
+def _mark_transfer_paid(transfer: CashTransfer, provider: str, provider_reference: str) -> None:
+    transfer.status, transfer.provider_reference = CashTransfer.Status.PAID, provider_reference[:120]
+    transfer.provider = transfer.provider or provider
+    transfer.save(update_fields=["status", "provider_reference", "provider"])
+    _ledger(
+        LedgerEntry.Kind.TRANSFER,
+        transfer.national_society_id,
+        transfer.entitlement.programme_id,
+        transfer.currency,
+        [
+            (f"programme:{transfer.entitlement.programme_id}", -transfer.amount, None, None),
+            (f"provider:{transfer.provider}", transfer.amount, None, None),
+        ],
+    )
+
+
+def resolve_mismatch(user, line, note: str):
+    """A person looked at a provider line that did not match and says what was done."""
+    _scope_ns(user, MANAGERS, line.national_society_id)
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"resolution": [_("Say how the difference was resolved.")]})
+    with transaction.atomic():
+        line.resolved_by, line.resolved_at, line.resolution = user, timezone.now(), note[:300]
+        line.save(update_fields=["resolved_by", "resolved_at", "resolution"])
+        audit.record(user, "cash.provider_report.resolve", line.report, data={"line": line.pk, "note": note[:300]})
+    return line

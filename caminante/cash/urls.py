@@ -20,4 +20,6 @@ urlpatterns = [
     path("cash/settlements/<uuid:settlement_id>/paid/", views.settlement_paid, name="cash-settlement-paid"),
     path("cash/settlements/<uuid:settlement_id>/export.csv", views.settlement_export, name="cash-settlement-export"),
     path("cash/reconciliation/", views.reconciliation, name="cash-reconciliation"),
+    path("cash/provider-reports/", views.provider_reports, name="cash-provider-reports"),
+    path("cash/provider-reports/<uuid:report_id>/", views.provider_report, name="cash-provider-report"),
 ]

@@ -20,7 +20,7 @@ from caminante.core.roles import Role
 from caminante.core.scoping import access, get_or_404
 
 from . import selectors, services
-from .forms import PeriodForm, ProgrammeForm, RedeemForm, VendorForm
+from .forms import PeriodForm, ProgrammeForm, ProviderReportForm, RedeemForm, VendorForm
 from .models import Cycle, DistributionList, LedgerEntry, Settlement, VendorUser
 
 READ = (Role.OFFICER, Role.DATA_MANAGER, Role.ADMIN)
@@ -496,3 +496,80 @@ def reconciliation(request):
         "cash/reconciliation.html",
         {"form": form, "rows": rows, "start": start, "end": end, "all_match": all(r.matches for r in rows)},
     )
+
+
+# ---- provider reports -----------------------------------------------------------------------
+
+
+@access(*READ)
+def provider_reports(request):
+    form = ProviderReportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if request.user.role not in MANAGE or request.user.national_society is None:
+            raise PermissionDenied
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            if upload.size > 5 * 1024 * 1024:
+                messages.error(request, _("The file is too big (5 MB at most)."))
+            else:
+                try:
+                    report = services.import_provider_report(
+                        request.user,
+                        request.user.national_society,
+                        form.cleaned_data["provider"],
+                        upload.read(),
+                        file_name=upload.name,
+                    )
+                except ValidationError as exc:
+                    _errors(request, exc)
+                else:
+                    messages.success(
+                        request,
+                        _("%(n)s lines read, %(new)s new.") % {"n": report.lines, "new": report.new_lines},
+                    )
+                    return redirect("cash-provider-report", report_id=report.pk)
+    reports = selectors.provider_reports_for(request.user)[:50]
+    return render(
+        request,
+        "cash/provider_reports.html",
+        {"form": form, "reports": reports, "can_manage": request.user.role in MANAGE},
+    )
+
+
+@access(*READ)
+def provider_report(request, report_id):
+    report = get_or_404(selectors.provider_reports_for(request.user), request.user, pk=report_id)
+    if request.method == "POST":
+        if request.user.role not in MANAGE:
+            raise PermissionDenied
+        line = report.report_lines.filter(pk=request.POST.get("line") or 0).exclude(mismatch="").first()
+        if line is None:
+            messages.error(request, _("Choose a line to resolve."))
+        else:
+            try:
+                services.resolve_mismatch(request.user, line, request.POST.get("resolution", ""))
+            except ValidationError as exc:
+                _errors(request, exc)
+            else:
+                messages.success(request, _("Marked as resolved."))
+                return redirect("cash-provider-report", report_id=report.pk)
+    lines = list(report.report_lines.all())
+    for line in lines:
+        line.label = MISMATCH_LABELS.get(line.mismatch, "")
+    return render(
+        request,
+        "cash/provider_report.html",
+        {
+            "report": report,
+            "lines": lines,
+            "mismatches": [line for line in lines if line.mismatch],
+            "can_manage": request.user.role in MANAGE,
+        },
+    )
+
+
+MISMATCH_LABELS = {
+    "unknown_reference": gettext_lazy("We have no transfer with this reference"),
+    "amount_differs": gettext_lazy("The amount or currency differs from ours"),
+    "status_differs": gettext_lazy("The provider's status differs from ours"),
+}

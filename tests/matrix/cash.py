@@ -18,6 +18,7 @@ PARAM_KINDS = {
     "vendor_id": "cash_vendor",
     "settlement_id": "cash_settlement",
     "code": "cash_voucher_code",
+    "report_id": "cash_report",
 }
 PK_ROUTE_PREFIXES = {"cash-voucher-": "cash_voucher"}
 
@@ -52,7 +53,11 @@ def build(country, writer, point, users) -> dict:
     voucher = Voucher.objects.get(programme=programme)
     services.redeem(vendor_user, code=voucher.code, amount="10", idempotency_key=f"matrix-{country}")
     (settlement,) = services.create_settlement(officer, vendor, today - timedelta(days=1), today + timedelta(days=1))
+    report = services.import_provider_report(
+        officer, ns, "simulator", b"reference,amount,currency,status\nCT-NOPE,5.00,COP,paid\n", file_name="r.csv"
+    )
     return {
+        "cash_report": report.pk,
         "cash_programme": programme.pk,
         "cash_cycle": cycle.pk,
         "cash_voucher": voucher.pk,
