@@ -131,3 +131,14 @@ def test_volunteer_sees_no_cash_on_the_person_page(users, sp_co):
     page = _client(users["volunteer.co"]).get(reverse("person", args=[person.pk])).content.decode()
     assert voucher.code not in page
     assert _client(users["volunteer.co"]).get(reverse("cash-programmes")).status_code == 403
+
+
+def test_cycle_dashboard_reach_and_chart(users, sp_co):
+    from caminante.cash import services
+
+    prog, _shop, (voucher, _other) = voucher_world(users, sp_co)
+    services.redeem(users["vendor.co"], code=voucher.code, amount="10", idempotency_key="d")
+    page = _client(users["datamanager.co"]).get(reverse("cash-cycle", args=[prog.cycles.get().pk])).content.decode()
+    reach = page[page.index('id="reach"') :]
+    assert "<td>2</td>" in reach[: reach.index("</table>")]
+    assert 'id="by-day"' in page and "width:100%" in page

@@ -192,3 +192,36 @@ def can_manage(user) -> bool:
 
 def vendor_scope_filter(vendor) -> Q:
     return Q(national_society_id=vendor.national_society_id, programme__vendors=vendor)
+
+
+AGE_GROUPS = ((0, 4, "0-4"), (5, 17, "5-17"), (18, 59, "18-59"), (60, 200, "60+"))
+
+
+def people_reached(user, cycle) -> dict:
+    """Everyone in the cycle's entitled households (or the entitled person alone), counted once, by
+    sex, age group and disability."""
+    from collections import Counter
+
+    from caminante.registry.models import Membership, Person
+
+    from .models import Entitlement
+
+    Scope.of(user).require(READERS)
+    entitlements = Entitlement.objects.filter(cycle=cycle)
+    ids = set(entitlements.values_list("person_id", flat=True))
+    households = entitlements.exclude(household=None).values_list("household_id", flat=True)
+    ids |= set(Membership.objects.filter(household_id__in=households).values_list("person_id", flat=True))
+    by_sex, by_age, disability = Counter(), Counter(), 0
+    day = cycle.starts_on
+    for person in Person.objects.filter(pk__in=ids).only("sex", "birth_date", "has_disability").iterator(2000):
+        by_sex[person.sex or "unknown"] += 1
+        age = person.age_on(day)
+        by_age[next((label for low, high, label in AGE_GROUPS if age is not None and low <= age <= high), "?")] += 1
+        disability += person.has_disability
+    return {
+        "total": len(ids),
+        "by_sex": sorted(by_sex.items()),
+        "by_age": [(label, by_age[label]) for _l, _h, label in AGE_GROUPS]
+        + ([("?", by_age["?"])] if by_age["?"] else []),
+        "with_disability": disability,
+    }

@@ -227,6 +227,7 @@ def cycle_detail(request, cycle_id):
         for line in dlist.lines.select_related("person", "household").order_by("-included", "id")[:500]:
             line.reasons = [explain(r) for r in line.explanation]
             lines.append(line)
+    figures = selectors.cycle_figures(request.user, cycle)
     vouchers = (
         selectors.vouchers_for(request.user).filter(entitlement__cycle=cycle).select_related("entitlement__person")
     )
@@ -241,7 +242,9 @@ def cycle_detail(request, cycle_id):
             "included": sum(1 for line in lines if line.included),
             "total": sum((line.amount for line in lines if line.included), services.ZERO),
             "duplicates": sum(1 for line in lines if line.possible_duplicates),
-            "figures": selectors.cycle_figures(request.user, cycle),
+            "figures": figures,
+            "reach": selectors.people_reached(request.user, cycle),
+            "max_day": max([row["total"] for row in figures.by_day] or [1]),
             "vouchers": vouchers[:200],
             "can_manage": request.user.role in MANAGE,
             "can_approve": dlist is not None
