@@ -11,6 +11,11 @@ from caminante.feedback.services import designate_focal_point, receive_feedback
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.mark.parametrize("channel", Channel.values)
 def test_each_channel_is_received_coded_and_audited(users, sp_co, channel):
     user = None if channel in ("whatsapp", "webchat") else users["officer.co"]

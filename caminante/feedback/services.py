@@ -56,7 +56,14 @@ ANSWER_CHANNELS = frozenset({Channel.WHATSAPP, Channel.WEBCHAT})
 # The loop: which status may follow which.
 TRANSITIONS: dict[str, frozenset[str]] = {
     Status.RECEIVED: frozenset(
-        {Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.REFERRED_INTERNAL, Status.REFERRED_EXTERNAL, Status.NO_ACTION}
+        {
+            Status.ACKNOWLEDGED,
+            Status.IN_PROGRESS,
+            Status.ANSWERED,  # a simple question is answered at once (answering acknowledges it)
+            Status.REFERRED_INTERNAL,
+            Status.REFERRED_EXTERNAL,
+            Status.NO_ACTION,
+        }
     ),
     Status.ACKNOWLEDGED: frozenset(
         {Status.IN_PROGRESS, Status.ANSWERED, Status.REFERRED_INTERNAL, Status.REFERRED_EXTERNAL, Status.NO_ACTION}
