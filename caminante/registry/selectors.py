@@ -146,6 +146,10 @@ class Candidate:
 
 
 CANDIDATE_ROWS = 200
+#: Read the wider name block (every person sharing one pair of name parts) only when fewer people
+#: than this share two pairs: each block row is a heap read, the cost at a million people.
+STRONG_ENOUGH = 10
+BLOCK_ROWS = 120
 
 
 def find_candidates(
@@ -184,8 +188,9 @@ def find_candidates(
         # name the whole block is tens of thousands of people, and any 200 of them could miss her.
         strong = qs.filter(_two_pairs(_query_pair_keys(tokens))).order_by().values_list("pk", flat=True)
         ids = list(strong[:CANDIDATE_ROWS])
-    if len(ids) < CANDIDATE_ROWS // 4:
-        ids += list(name_block(qs, full_name).order_by().values_list("pk", flat=True)[:CANDIDATE_ROWS])
+    if len(ids) < STRONG_ENOUGH:
+        # Few or none: a name part mistyped beyond its phonetic key; any pair of name parts then.
+        ids += list(name_block(qs, full_name).order_by().values_list("pk", flat=True)[:BLOCK_ROWS])
     if document:
         ids += list(qs.filter(document_number_normalized=document).values_list("pk", flat=True)[:20])
     if phone_e164:
