@@ -241,6 +241,30 @@ def _run_http(plan, vendor_users, clients, url):
     return time.perf_counter() - start, latencies, outcomes
 
 
+def _serve():
+    """Start Django's threaded development server on the bench database; wait until it answers."""
+    import subprocess
+    import urllib.request
+
+    port = 8765
+    env = {**os.environ, "CAMINANTE_DEBUG": "0"}
+    server = subprocess.Popen(  # noqa: S603 - our own command
+        [sys.executable, "-m", "caminante.cli", "runserver", "--noreload", f"127.0.0.1:{port}"],
+        env=env,
+        cwd=str(ROOT),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(url + "/healthz", timeout=2)  # noqa: S310 - local
+            break
+        except OSError:
+            time.sleep(0.2)
+    return server, url
+
+
 def _overspend() -> Decimal:
     from django.db.models import Sum
 
@@ -263,6 +287,9 @@ def main(argv=None) -> int:
     parser.add_argument("--requests", type=int, default=0, help="redemption requests (default 2 per voucher)")
     parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL database")
     parser.add_argument("--url", default="", help="a running server on the same database: load it over HTTP")
+    parser.add_argument(
+        "--serve", action="store_true", help="start `caminante runserver` on the bench database, load it over HTTP"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.vouchers, args.clients, args.requests = min(args.vouchers, 1000), min(args.clients, 8), 800
@@ -281,9 +308,17 @@ def main(argv=None) -> int:
 
     codes = list(Voucher.objects.values_list("code", flat=True))
     plan = _plan(codes, args.requests or 2 * len(codes), random.Random(11))
+    server = None
+    if args.serve:
+        server, args.url = _serve()
     if args.url:
-        elapsed, latencies, outcomes = _run_http(plan, vendor_users, args.clients, args.url)
-        mode = "http"
+        try:
+            elapsed, latencies, outcomes = _run_http(plan, vendor_users, args.clients, args.url)
+        finally:
+            if server is not None:
+                server.terminate()
+                server.wait(timeout=30)
+        mode = "http-runserver" if server is not None else "http"
     else:
         elapsed, latencies, outcomes = _run_inprocess(plan, vendor_users, args.clients)
         mode = "inprocess"
