@@ -23,6 +23,7 @@ pytestmark = pytest.mark.django_db
 def fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+
 WORDS = "El voluntario Pedro me pidió sexo a cambio de ponerme en la lista del bono"
 
 

@@ -198,8 +198,16 @@ def _detail_context(request, item, *, confidential: bool):
         "criticality": item.criticality,
     }
     coded_tree = tree(item.national_society, item.framework_version) if item.framework_version_id else framework
+    from django.urls import reverse
+
+    act_url = (
+        reverse("feedback-confidential-item", kwargs={"confidential_id": item.pk})
+        if confidential
+        else reverse("feedback-act", kwargs={"feedback_id": item.pk})
+    )
     return {
         "item": item,
+        "act_url": act_url,
         "confidential": confidential,
         "coding_form": CodingForm(initial=initial, tree=framework),
         "move_form": MoveForm(),
