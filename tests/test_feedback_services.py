@@ -325,3 +325,30 @@ def test_aggregates_hide_small_cells_and_count_confidential_items_only(users, sp
     assert csv_text.splitlines()[1].startswith("#date+week,#country+code")
     with pytest.raises(PermissionDenied):
         reports.dashboard(users["volunteer.co"])
+
+
+def test_classifier_accuracy_is_measured_from_the_decisions(users, sp_co):
+    for n in range(6):
+        item = _item(users, sp_co, text="¿Dónde puedo cargar el celular?")
+        correct = n < 4
+        code_item(
+            users["officer.co"],
+            item,
+            type_key="question",
+            category_key="q_rfl" if correct else "q_services",
+            sensitivity="not_sensitive",
+            criticality="monitor",
+        )
+    missed = _item(users, sp_co, text="Necesito hablar con alguien de confianza")
+    code_item(
+        users["officer.co"],
+        missed,
+        type_key="concern",
+        category_key="c_threat",
+        sensitivity="sensitive",
+        criticality="urgent",
+    )
+    rows = {row.language: row for row in reports.classifier_accuracy(users["officer.co"])}
+    assert rows["es"].decisions == 7 and rows["es"].type_accuracy == round(100 * 6 / 7, 1)
+    assert rows["es"].category_accuracy == round(100 * 4 / 7, 1) and rows["es"].sensitive_missed == 1
+    assert reports.classifier_accuracy(users["officer.pe"]) == []

@@ -277,3 +277,53 @@ def as_xlsx(rows: list[list]) -> bytes:
         for name, content in files.items():
             archive.writestr(name, content)
     return buffer.getvalue()
+
+
+@dataclass
+class AccuracyRow:
+    language: str
+    decisions: int
+    type_accuracy: float | None
+    category_accuracy: float | None
+    sensitive_missed: int  # decided sensitive, suggested not sensitive: the worst error
+
+
+def classifier_accuracy(user, days: int = 90) -> list[AccuracyRow]:
+    """How often people confirmed the classifier's suggestion, per language, from the decisions
+    kept when items are coded (counts only; a language with fewer decisions than the minimum
+    cell shows no percentage)."""
+    from .models import ClassificationCorrection
+
+    scope = Scope.of(user).require(AGGREGATE_READERS)
+    qs = by_national_society(ClassificationCorrection.objects.all(), scope)
+    qs = qs.filter(decided_at__gte=timezone.now() - timedelta(days=days))
+    rows: dict[str, list] = defaultdict(lambda: [0, 0, 0, 0])
+    for row in qs.values(
+        "language",
+        "suggested_type",
+        "final_type",
+        "suggested_category",
+        "final_category",
+        "suggested_sensitivity",
+        "final_sensitivity",
+    ):
+        for key in (row["language"], "all"):
+            counts = rows[key]
+            counts[0] += 1
+            counts[1] += row["suggested_type"] == row["final_type"]
+            counts[2] += row["suggested_category"] == row["final_category"]
+            counts[3] += row["final_sensitivity"] == "sensitive" and row["suggested_sensitivity"] == "not_sensitive"
+    result = []
+    for language in sorted(rows, key=lambda k: (k == "all", k)):
+        n, type_ok, category_ok, missed = rows[language]
+        shown = n >= min_cell()
+        result.append(
+            AccuracyRow(
+                language,
+                n,
+                round(100 * type_ok / n, 1) if shown else None,
+                round(100 * category_ok / n, 1) if shown else None,
+                missed,
+            )
+        )
+    return result

@@ -323,7 +323,11 @@ def confidential_item(request, confidential_id):
 
 @access(*AGGREGATE_READERS)
 def dashboard(request):
-    return render(request, "feedback/dashboard.html", {"report": reports.dashboard(request.user)})
+    return render(
+        request,
+        "feedback/dashboard.html",
+        {"report": reports.dashboard(request.user), "accuracy": reports.classifier_accuracy(request.user)},
+    )
 
 
 @access(*AGGREGATE_READERS)
