@@ -53,6 +53,7 @@ bench-quick: install-test
 	$(BIN)/python -m bench.matching.run --quick
 	CAMINANTE_TESTING=1 $(BIN)/python bench/cash/redemption_load.py --quick
 	CAMINANTE_TESTING=1 $(BIN)/python bench/channels/webhook.py --quick
+	$(BIN)/python bench/feedback/classifier.py --quick
 	$(BIN)/python bench/faq_eval.py --quick
 
 # Translations: the project's catalogue (caminante/locale) and one per app that has its own
