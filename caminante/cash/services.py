@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import Exists, F, OuterRef, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -634,7 +634,12 @@ def voucher_refusal(voucher: Voucher | None, vendor: Vendor, now=None) -> Redemp
         return RedemptionError("cancelled", 410, _("This voucher was cancelled and cannot be used."))
     if voucher.status == Voucher.Status.EXPIRED or voucher.expires_at <= now:
         return RedemptionError("expired", 410, _("This voucher has expired."))
-    if not Programme.vendors.through.objects.filter(programme_id=voucher.programme_id, vendor_id=vendor.pk).exists():
+    allowed = getattr(voucher, "vendor_allowed", None)
+    if allowed is None:
+        allowed = Programme.vendors.through.objects.filter(
+            programme_id=voucher.programme_id, vendor_id=vendor.pk
+        ).exists()
+    if not allowed:
         return RedemptionError("vendor_not_allowed", 403, _("This shop is not allowed to accept this voucher."))
     if voucher.status == Voucher.Status.REDEEMED or voucher.balance <= 0:
         return RedemptionError("used_up", 409, _("This voucher has been used up."))
@@ -680,14 +685,16 @@ def redeem(user, *, code: str, amount, idempotency_key: str, check_answer=None) 
         raise RedemptionError("invalid_amount", 400, _("Enter an amount such as 25.00.")) from exc
     if value <= 0:
         raise RedemptionError("invalid_amount", 400, _("The amount must be more than zero."))
-    previous = _replay(vendor, key, canonical, value)
-    if previous:
-        return previous
+    # A replayed key is found by the unique (vendor, key) constraint at the insert (the spend then
+    # rolls back) or, when the voucher is refused by now, by looking the key up: no extra query
+    # on the common path.
+    allowed = Programme.vendors.through.objects.filter(programme_id=OuterRef("programme_id"), vendor_id=vendor.pk)
     try:
         with transaction.atomic():
             voucher = (
                 Voucher.objects.select_for_update(of=("self",))
                 .select_related("programme", "entitlement__person")
+                .annotate(vendor_allowed=Exists(allowed))
                 .filter(code=canonical, national_society_id=vendor.national_society_id)
                 .first()
             )
@@ -727,7 +734,7 @@ def redeem(user, *, code: str, amount, idempotency_key: str, check_answer=None) 
                 [(f"voucher:{voucher.pk}", -value, voucher, vendor), (f"vendor:{vendor.pk}", value, None, vendor)],
                 redemption=redemption,
             )
-    except IntegrityError:
+    except (IntegrityError, RedemptionError):
         previous = _replay(vendor, key, canonical, value)
         if previous:
             return previous
