@@ -24,7 +24,7 @@ def main() -> None:
     parser.add_argument("--errors", action="store_true", help="print the misclassified examples")
     args = parser.parse_args()
     examples = load()
-    for kind in ("labelled", "holdout", "fresh"):
+    for kind in ("labelled", "holdout", "fresh", "blind"):
         for language, scores in evaluate(load(kind=kind)).items():
             s = scores.summary()
             print(
@@ -42,7 +42,7 @@ def main() -> None:
     per_item = elapsed / (rounds * len(examples)) * 1e6
     print(f"feedback-classifier speed={per_item:.0f}us/item items={rounds * len(examples)}")
     if args.errors:
-        for example in load(kind="fresh"):
+        for example in load(kind="blind"):
             got = classify(example.text, example.language)
             if got.category != example.category or got.sensitivity != example.sensitivity:
                 print(

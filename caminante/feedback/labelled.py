@@ -20,7 +20,8 @@ class Example:
 
 def load(languages=("es", "pt", "en"), kind: str = "labelled") -> list[Example]:
     """kind: "labelled" (the set the lexicon was written against), "holdout" (held out from the first
-    lexicon, then used to design the co-occurrence rules) or "fresh" (never used to change the classifier)."""
+    lexicon, then used to design the co-occurrence rules) or "fresh" (written after that, then used for a
+    second revision) or "blind" (written after the second revision, never used to change it)."""
     examples = []
     for language in languages:
         for line in (DATA / f"{kind}_{language}.txt").read_text(encoding="utf-8").splitlines():
