@@ -206,3 +206,24 @@ def test_api_intake_and_queue(users, sp_co):
         content_type="application/json",
     ).json()
     assert client.get(f"/api/v1/feedback/items/{secret['id']}/").status_code == 404
+
+
+def test_officer_links_an_item_to_a_person_and_a_voucher(users, sp_co):
+    from caminante.feedback.services import receive_feedback
+    from tests.builders import register
+
+    person = register(users["volunteer.co"], "Yusmary", "González")
+    other = register(users["volunteer.pe"], "Otra", "Persona")
+    item = receive_feedback(
+        users["volunteer.co"], national_society=sp_co.national_society, channel="hsp", text="Gracias"
+    )
+    client = _client(users["officer.co"])
+    act = reverse("feedback-act", args=[item.pk])
+    client.post(act, {"action": "link", "person_code": person.code.lower(), "voucher_code": "cv-1234-567"})
+    item.refresh_from_db()
+    assert item.person == person and item.voucher_code == "CV-1234-567"
+    page = client.get(reverse("feedback-item", args=[item.pk])).content.decode()
+    assert person.code in page
+    client.post(act, {"action": "link", "person_code": other.code})  # another country's person: not found
+    item.refresh_from_db()
+    assert item.person == person

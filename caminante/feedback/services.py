@@ -507,6 +507,36 @@ def send_answer(item: FeedbackItem, phone: str, answer: str):
     )
 
 
+def link_item(
+    user, item: FeedbackItem, *, person=None, programme_code: str = "", voucher_code: str = "", referral_code: str = ""
+):
+    """Link an item to a registered person (fetched by the caller through a scoped selector) and
+    to a programme, voucher or referral by code."""
+    _may_handle(user, item)
+    if person is not None and person.national_society_id != item.national_society_id:
+        raise ValidationError({"person": _("This person is registered with another National Society.")})
+    with transaction.atomic():
+        item = _lock(item)
+        item.person = person or item.person
+        item.programme_code = programme_code.strip()[:60] or item.programme_code
+        item.voucher_code = voucher_code.strip().upper()[:30] or item.voucher_code
+        item.referral_code = referral_code.strip().upper()[:30] or item.referral_code
+        item.updated_by = user
+        item.save()
+        audit.record(
+            user,
+            "feedback.linked",
+            item,
+            data={
+                "person": str(item.person_id or ""),
+                "programme": item.programme_code,
+                "voucher": item.voucher_code,
+                "referral": item.referral_code,
+            },
+        )
+    return item
+
+
 def within_target(item: FeedbackItem) -> bool | None:
     if item.due_at is None:
         return None

@@ -258,6 +258,25 @@ def _act(request, item, back):
                 raise ValidationError({k: v for k, v in form.errors.items()})
             services.move_item(request.user, item, form.cleaned_data["status"], note=form.cleaned_data["note"])
             messages.success(request, _("Status changed."))
+        elif action == "link":
+            from caminante.core.codes import normalize_code
+            from caminante.registry.selectors import people_for
+
+            person = None
+            person_code = request.POST.get("person_code", "").strip()
+            if person_code:
+                person = people_for(request.user).filter(code=normalize_code(person_code) or person_code).first()
+                if person is None:
+                    raise ValidationError({"person": _("No registered person with that code.")})
+            services.link_item(
+                request.user,
+                item,
+                person=person,
+                programme_code=request.POST.get("programme_code", ""),
+                voucher_code=request.POST.get("voucher_code", ""),
+                referral_code=request.POST.get("referral_code", ""),
+            )
+            messages.success(request, _("Links saved."))
         elif action == "answer":
             form = AnswerForm(request.POST)
             if not form.is_valid():
