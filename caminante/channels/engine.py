@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from caminante.faq import default_engine, detect
+from caminante.faq import detect
 from caminante.faq.normalize import tokens
 
 from . import services, whatsapp
+from .faq_content import current_engine as default_engine
 from .models import Channel, Contact, Conversation, Message, Queue
 
 log = logging.getLogger(__name__)

@@ -197,3 +197,20 @@ class Broadcast(models.Model):
 
     def __str__(self) -> str:
         return f"broadcast {self.template} ({self.created_at:%Y-%m-%d})"
+
+
+class FaqContent(models.Model):
+    """A version of the FAQ answers (the YAML of caminante/faq/data/answers.yaml), edited by
+    programme staff. The newest version is the one the assistant uses; none means the shipped file."""
+
+    version = models.PositiveIntegerField(unique=True)
+    answers_yaml = models.TextField()
+    note = models.CharField(_("what changed"), max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"FAQ answers v{self.version}"

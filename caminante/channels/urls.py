@@ -10,5 +10,6 @@ urlpatterns: list = [
     path("chat/messages", views.webchat_messages, name="webchat-messages"),
     path("inbox/", views.inbox, name="chat-inbox"),
     path("inbox/broadcasts/", views.broadcasts, name="chat-broadcasts"),
+    path("inbox/faq/", views.faq_answers, name="chat-faq"),
     path("inbox/<uuid:conversation_id>/", views.conversation_detail, name="chat-conversation"),
 ]

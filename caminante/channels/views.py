@@ -23,9 +23,8 @@ from django.views.decorators.http import require_http_methods
 from caminante.core.models import NationalSociety
 from caminante.core.roles import Role
 from caminante.core.scoping import Scope, access, public
-from caminante.faq import default_engine
 
-from . import engine, selectors, services
+from . import engine, faq_content, selectors, services
 from .models import Channel, Conversation, Message, Queue
 
 MAX_CHAT_TEXT = 1000
@@ -184,7 +183,7 @@ def conversation_detail(request, conversation_id):
         except PermissionDenied:
             flash.error(request, _("You may not do this."))
         return redirect("chat-conversation", conversation_id=conversation.id)
-    faq = default_engine()
+    faq = faq_content.current_engine()
     lang = conversation.contact.language
     canned = [(t, faq.title(t, lang), faq.answer(t, lang)) for t in faq.topics if t != "greeting"]
     return render(
@@ -229,5 +228,30 @@ def broadcasts(request):
         {
             "broadcasts": selectors.broadcasts_with_figures(request.user),
             "societies": None if scope.national_society_id else NationalSociety.objects.all(),
+        },
+    )
+
+
+@access(*BROADCASTERS)
+@require_http_methods(["GET", "POST"])
+def faq_answers(request):
+    """Programme staff edit the assistant's answers (YAML, every topic in es/pt/en); each save is a version."""
+    text = None
+    if request.method == "POST":
+        text = request.POST.get("answers_yaml", "")
+        try:
+            content = faq_content.save_version(request.user, text, request.POST.get("note", ""))
+            flash.success(request, _("Version %(v)s saved: the assistant uses it now.") % {"v": content.version})
+            return redirect("chat-faq")
+        except ValidationError as error:
+            flash.error(request, " ".join(error.messages))
+    version, current = faq_content.current_yaml()
+    return render(
+        request,
+        "channels/faq.html",
+        {
+            "version": version,
+            "answers_yaml": text if text is not None else current,
+            "versions": faq_content.FaqContent.objects.select_related("created_by")[:20],
         },
     )

@@ -9,7 +9,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from caminante.faq import default_engine
+from caminante.channels.faq_content import current_engine
 
 
 class Command(BaseCommand):
@@ -22,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print JSON (the default output)")
 
     def handle(self, *args, action, text=None, lang=None, **options):
-        engine = default_engine()
+        engine = current_engine()
         if text is not None:
             if not text.strip():
                 raise CommandError("empty message")
