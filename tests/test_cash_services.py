@@ -346,3 +346,14 @@ def test_check_question_at_the_shop(users, sp_co):
         redeem(users["vendor.co"], code=voucher.code, amount="5", idempotency_key="q1", check_answer="1991")
     assert exc.value.code == "check_failed"
     assert redeem(users["vendor.co"], code=voucher.code, amount="5", idempotency_key="q2", check_answer="1990")
+
+
+def test_the_ledger_is_append_only(users, sp_co):
+    voucher_world(users, sp_co, n=1)
+    entry = LedgerEntry.objects.first()
+    entry.amount = Decimal("1.00")
+    with pytest.raises(ValueError):
+        entry.save()
+    with pytest.raises(ValueError):
+        entry.delete()
+    assert list(violations()) == []

@@ -367,6 +367,14 @@ class LedgerEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} {self.account} {self.amount}"
 
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("the ledger is append-only: post a correcting transaction instead")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("the ledger is append-only: post a correcting transaction instead")
+
 
 class ProviderReport(models.Model):
     """A financial service provider's report file, imported once (by its hash)."""

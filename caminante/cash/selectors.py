@@ -4,14 +4,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
 from caminante.core.roles import Role
 from caminante.core.scoping import Scope, by_national_society
 
 from .models import ZERO, LedgerEntry, Programme, Redemption, Settlement, Vendor, Voucher
-from .services import MANAGERS, READERS, _period_bounds, vendor_of
+from .services import READERS, _period_bounds, vendor_of
 
 
 def _q(value) -> Decimal:
@@ -180,18 +180,6 @@ def reconciliation(user, start: date, end: date, national_society=None) -> list[
                 )
             )
     return rows
-
-
-def can_manage(user) -> bool:
-    try:
-        Scope.of(user).require(MANAGERS)
-    except Exception:  # noqa: BLE001
-        return False
-    return True
-
-
-def vendor_scope_filter(vendor) -> Q:
-    return Q(national_society_id=vendor.national_society_id, programme__vendors=vendor)
 
 
 AGE_GROUPS = ((0, 4, "0-4"), (5, 17, "5-17"), (18, 59, "18-59"), (60, 200, "60+"))
