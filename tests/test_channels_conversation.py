@@ -190,3 +190,18 @@ def test_retention_redacts_old_text(numbers, fake_graph, client, settings):
     Message.objects.update(created_at=timezone.now() - timedelta(days=settings.CHAT_RETENTION_DAYS + 1))
     assert "redacted" in services.purge_expired()
     assert not any(m.text for m in Message.objects.all())
+
+
+@pytest.mark.parametrize(("consents", "linked"), [(["assistance", "whatsapp"], True), (["assistance"], False)])
+def test_a_contact_is_linked_to_a_registered_person_who_consented(client, numbers, fake_graph, users, consents, linked):
+    from tests.builders import register
+
+    person = register(users["volunteer.co"], phone="+57 300 555 0101", phone_is_whatsapp=True, consents=consents)
+    say(client, meta.text("Hola"))
+    contact = Contact.objects.get()
+    assert (contact.person_id == person.pk) is linked
+
+
+def test_a_shared_location_sets_the_contacts_area_for_broadcasts(client, numbers, fake_graph):
+    say(client, meta.location(7.89, -72.50))
+    assert Contact.objects.get().area == "Cúcuta"

@@ -124,6 +124,9 @@ def nearest_reply(conversation: Conversation, latitude: float, longitude: float)
             line += "\n  " + ", ".join(place.services[:6])
         lines.append(line)
     nearest = found[0]
+    if nearest.city and conversation.contact.area != nearest.city[:120]:
+        # the area the person is in, for risk-communication broadcasts by area
+        Contact.objects.filter(id=conversation.contact_id).update(area=nearest.city[:120])
     return [
         Reply("\n".join(lines), [_menu_button(), _person_button()]),
         Reply(
