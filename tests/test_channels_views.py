@@ -118,3 +118,20 @@ def test_broadcast_to_opted_in_contacts_throttled_with_figures(users, fake_graph
     page = officer.get("/inbox/broadcasts/").content.decode()
     assert "pending: 2" in page
     assert login(users["officer.pe"]).get("/inbox/broadcasts/").content.decode().count("Jornada") == 0
+
+
+def test_an_administrator_sets_a_national_societys_number(users):
+    admin = Client()
+    admin.force_login(users["admin"])
+    assert admin.get("/inbox/numbers/").status_code == 200
+    admin.post("/inbox/numbers/", {"country": "PE", "phone_number_id": "10987654321", "active": "on"})
+    number = WhatsAppNumber.objects.get(national_society__country="PE")
+    assert number.phone_number_id == "10987654321" and number.active
+    admin.post("/inbox/numbers/", {"country": "CO", "phone_number_id": "10987654321", "active": "on"})
+    assert not WhatsAppNumber.objects.filter(national_society__country="CO").exists()  # taken: refused
+    admin.post("/inbox/numbers/", {"country": "CO", "phone_number_id": "bad id!", "active": "on"})
+    assert not WhatsAppNumber.objects.filter(national_society__country="CO").exists()
+    assert AuditEvent.objects.filter(action="channels.number.set").count() == 1
+    officer = Client()
+    officer.force_login(users["officer.co"])
+    assert officer.get("/inbox/numbers/").status_code == 403

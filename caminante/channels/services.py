@@ -524,3 +524,30 @@ def broadcast(user, *, national_society, text: str, language: str = "", area: st
         record.recipients = count
         audit.record(user, "channels.broadcast", record, data={"recipients": count, "language": language})
     return record
+
+
+def set_number(user, *, national_society, phone_number_id: str, display_phone: str = "", active: bool = True):
+    """An administrator configures the National Society's WhatsApp number (Meta's phone_number_id)."""
+    from caminante.core.roles import Role
+    from caminante.core.scoping import require
+
+    require(user, {Role.ADMIN})
+    phone_number_id = (phone_number_id or "").strip()
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", phone_number_id):
+        raise ValidationError(_("Enter Meta's phone number id (letters, digits, - or _)."))
+    taken = WhatsAppNumber.objects.filter(phone_number_id=phone_number_id).exclude(national_society=national_society)
+    if taken.exists():
+        raise ValidationError(_("That phone number id belongs to another National Society."))
+    with transaction.atomic():
+        number, _created = WhatsAppNumber.objects.update_or_create(
+            national_society=national_society,
+            defaults={"phone_number_id": phone_number_id, "display_phone": display_phone[:30], "active": active},
+        )
+        audit.record(
+            user,
+            "channels.number.set",
+            number,
+            data={"phone_number_id": phone_number_id, "active": active},
+            national_society_id=national_society.pk,
+        )
+    return number

@@ -11,5 +11,6 @@ urlpatterns: list = [
     path("inbox/", views.inbox, name="chat-inbox"),
     path("inbox/broadcasts/", views.broadcasts, name="chat-broadcasts"),
     path("inbox/faq/", views.faq_answers, name="chat-faq"),
+    path("inbox/numbers/", views.numbers, name="chat-numbers"),
     path("inbox/<uuid:conversation_id>/", views.conversation_detail, name="chat-conversation"),
 ]

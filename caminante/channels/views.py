@@ -255,3 +255,29 @@ def faq_answers(request):
             "versions": faq_content.FaqContent.objects.select_related("created_by")[:20],
         },
     )
+
+
+@access(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def numbers(request):
+    """The WhatsApp number of each National Society (routed by Meta's phone_number_id)."""
+    if request.method == "POST":
+        try:
+            ns = NationalSociety.objects.get(country=request.POST.get("country", ""))
+            services.set_number(
+                request.user,
+                national_society=ns,
+                phone_number_id=request.POST.get("phone_number_id", ""),
+                display_phone=request.POST.get("display_phone", ""),
+                active=request.POST.get("active") == "on",
+            )
+            flash.success(request, _("WhatsApp number saved."))
+        except NationalSociety.DoesNotExist:
+            flash.error(request, _("Choose a country."))
+        except ValidationError as error:
+            flash.error(request, " ".join(error.messages))
+        return redirect("chat-numbers")
+    rows = [
+        (ns, getattr(ns, "whatsapp_number", None)) for ns in NationalSociety.objects.select_related("whatsapp_number")
+    ]
+    return render(request, "channels/numbers.html", {"rows": rows})
