@@ -168,27 +168,35 @@ def _from_service(service: DirectoryService, distance: float | None) -> NearbySe
     )
 
 
-def _nearest(querysets, latitude: float, longitude: float, limit: int, convert) -> list[tuple[float, object]]:
-    """The `limit` rows nearest to the point across the querysets.
+def _nearest(querysets, latitude: float, longitude: float, limit: int) -> list[tuple[float, object]]:
+    """The `limit` rows nearest to the point across the querysets, as (distance in km, row).
 
-    A bounding box in SQL (indexed latitude/longitude) keeps the rows read small; the exact
-    haversine distance is computed in Python, so it runs the same on SQLite and PostgreSQL.
-    The box grows until it holds `limit` rows within its inscribed circle (only those are
-    certainly nearer than anything outside the box), or covers the whole world.
+    A bounding box in SQL (indexed latitude/longitude) keeps the rows read small, and only their
+    ids and coordinates are read; the exact haversine distance is computed in Python, so it runs
+    the same on SQLite and PostgreSQL. The box grows until it holds `limit` rows within its
+    inscribed circle (only those are certainly nearer than anything outside the box), or covers
+    the whole world. Then the winners are fetched whole.
     """
-    radius = 25.0
+    radius = 5.0
     while True:
         box = bounding_box(latitude, longitude, radius)
-        found: list[tuple[float, object]] = []
-        for qs in querysets:
+        found: list[tuple[float, int, object]] = []
+        for index, qs in enumerate(querysets):
             rows = qs.filter(box) if box is not None else qs
-            for row in rows:
-                found.append((haversine_km(latitude, longitude, float(row.latitude), float(row.longitude)), row))
-        found.sort(key=lambda pair: pair[0])
-        within = [pair for pair in found if pair[0] <= radius]
+            for pk, lat, lon in rows.order_by().values_list("pk", "latitude", "longitude"):
+                found.append((haversine_km(latitude, longitude, float(lat), float(lon)), index, pk))
+        found.sort(key=lambda item: item[0])
+        within = found if box is None else [item for item in found if item[0] <= radius]
         if box is None or len(within) >= limit:
-            return [(d, convert(row)) for d, row in (found if box is None else within)[:limit]]
+            chosen = within[:limit]
+            break
         radius *= 4
+    fetched = {}
+    for index, qs in enumerate(querysets):
+        pks = [pk for _d, i, pk in chosen if i == index]
+        if pks:
+            fetched[index] = {row.pk: row for row in qs.filter(pk__in=pks)}
+    return [(d, fetched[i][pk]) for d, i, pk in chosen]
 
 
 def nearest_services(
@@ -208,15 +216,8 @@ def nearest_services(
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180) or limit <= 0:
         return []
 
-    def convert(row):
-        return row
-
     pairs = _nearest(
-        [public_hsps(country, service_type), public_directory(country, service_type)],
-        latitude,
-        longitude,
-        limit,
-        convert,
+        [public_hsps(country, service_type), public_directory(country, service_type)], latitude, longitude, limit
     )
     return [_from_hsp(row, d) if isinstance(row, ServicePoint) else _from_service(row, d) for d, row in pairs]
 
@@ -242,7 +243,7 @@ def public_places(
                 key=lambda pair: pair[0],
             )[:limit]
         else:
-            pairs = _nearest([hsps, services], lat, lon, limit, lambda row: row)
+            pairs = _nearest([hsps, services], lat, lon, limit)
         return [_from_hsp(r, d) if isinstance(r, ServicePoint) else _from_service(r, d) for d, r in pairs]
     places = [_from_hsp(p, None) for p in hsps.order_by("national_society__country", "city", "name")[:limit]]
     rest = limit - len(places)
