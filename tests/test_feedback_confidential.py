@@ -194,3 +194,10 @@ def test_the_focal_point_handles_it_through_its_own_procedure(users, report):
     assert report.status == "referred_internal"
     # still out of the ordinary queue while it follows its own procedure
     assert report.pk not in items_for(users["officer.co"]).values_list("pk", flat=True)
+
+
+def test_only_the_person_who_logged_it_sees_its_receipt(users, report):
+    url = reverse("feedback-receipt", kwargs={"feedback_id": report.pk})
+    for username in ("coordinator.co", "officer.co", "admin"):
+        assert _client(users[username]).get(url).status_code == 404, username
+    assert report not in receipts_for(users["officer.co"])

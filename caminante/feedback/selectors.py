@@ -33,10 +33,12 @@ def items_for(user) -> QuerySet[FeedbackItem]:
 
 
 def receipts_for(user) -> QuerySet[FeedbackItem]:
-    """Items this user may see the receipt of (code, channel, date, status; nothing of a
-    confidential item but that it was received)."""
+    """Items this user may see the receipt of (code, channel, date, status). A confidential item
+    only to the person who logged it, and then nothing but that it was received."""
     scope = Scope.of(user).require(INTAKE_ROLES)
-    return _in_scope(FeedbackItem.objects.all(), scope)
+    return _in_scope(FeedbackItem.objects.all(), scope).filter(
+        Q(sensitivity=Sensitivity.NOT_SENSITIVE) | Q(created_by=user)
+    )
 
 
 def logged_by(user, limit: int = 20) -> list[FeedbackItem]:
