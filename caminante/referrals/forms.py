@@ -8,6 +8,7 @@ from .models import DirectoryService
 
 
 class DirectoryServiceForm(forms.ModelForm):
+    website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
     languages = forms.MultipleChoiceField(
         label=_("languages"), choices=list(LANGUAGES.items()), widget=forms.CheckboxSelectMultiple, required=False
     )
@@ -58,6 +59,8 @@ class DirectoryServiceForm(forms.ModelForm):
 
 
 class OrganisationForm(forms.ModelForm):
+    website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
+
     class Meta:
         model = PartnerOrganisation
         fields = ["name", "kind", "email", "phone", "website", "active"]
