@@ -268,3 +268,36 @@ def test_pathway_candidates_nearest_to_the_hsp(users, person, catalogue, sp_co):
             name="x",
             steps=[("legal-aid", asylum)],
         )
+
+
+def test_whatsapp_partner_gets_the_link_through_channels(users, person, catalogue):
+    from caminante.channels.models import WhatsAppNumber
+
+    ns = users["volunteer.co"].national_society
+    service = add_service(name="Por WhatsApp", referral_channel="whatsapp", whatsapp="+573001112233")
+    # without a WhatsApp number the National Society falls back to SMS with the text
+    sent = send(users["volunteer.co"], person, service)
+    message = OutboxMessage.objects.get(idempotency_key=f"referral-sent-{sent.referral.pk}")
+    assert message.channel == "sms" and sent.link in message.payload["text"]
+    # with one, the approved template carries the reference and the link
+    WhatsAppNumber.objects.create(national_society=ns, phone_number_id="test-co")
+    sent = send(users["volunteer.co"], person, service)
+    message = OutboxMessage.objects.get(idempotency_key=f"referral-sent-{sent.referral.pk}")
+    assert message.channel == "whatsapp" and message.to == "573001112233"
+    body = str(message.payload)
+    assert sent.referral.code in body and sent.link in body
+
+
+def test_person_hears_back_by_whatsapp_but_never_for_urgent(users, catalogue):
+    from tests.builders import register
+
+    volunteer = users["volunteer.co"]
+    person = register(volunteer, given="Ana", phone="+57 300 765 4321", phone_is_whatsapp=True)
+    service = add_service(name="Asesoría")
+    referral = send(volunteer, person, service).referral
+    services.accept(referral, None, via_link=True)
+    assert OutboxMessage.objects.filter(idempotency_key=f"referral-person-{referral.pk}-accepted").exists()
+    child = add_service(name="ICBF", service_type="child-protection")
+    urgent = send(volunteer, person, child, need="unaccompanied-child").referral
+    services.accept(urgent, None, via_link=True)
+    assert not OutboxMessage.objects.filter(idempotency_key__startswith=f"referral-person-{urgent.pk}").exists()

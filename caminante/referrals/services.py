@@ -298,7 +298,8 @@ def _notify_partner(referral: Referral, link: str) -> None:
                 phone_e164=service.whatsapp,
                 text=text,
                 template="referral_update",
-                template_params=[referral.code, str(Status(referral.status).label)],
+                # Outside the 24-hour window only the template goes out: the link rides in its text.
+                template_params=[referral.code, f"{Status(referral.status).label} – {link}"],
                 language="pt" if referral.national_society.country.code == "BR" else "es",
                 idempotency_key=key,
             )
