@@ -9,6 +9,8 @@ parameters are ignored, as HTTP APIs usually do).
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import negative_data_rejection, positive_data_acceptance
@@ -21,6 +23,18 @@ from tests.conftest import make_user
 pytestmark = pytest.mark.django_db
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """Called straight through WSGI (not Django's test client), each request would close the
+    database connection at its end (close_old_connections), which ends the test's transaction
+    on PostgreSQL. Django's test client disconnects these handlers the same way."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
