@@ -861,12 +861,14 @@ class RowWriter:
 
 def write_batch(writer: RowWriter, batch: Batch) -> None:
     from caminante.assistance.models import ServiceDelivery
-    from caminante.registry.models import Consent, Household, Membership, Person, PersonServicePoint
+    from caminante.registry.keys import key_rows
+    from caminante.registry.models import Consent, Household, Membership, Person, PersonBlockingKey, PersonServicePoint
 
     with transaction.atomic():
         writer.skip_foreign_key_checks()
         writer.write(Household, batch.households)
         writer.write(Person, batch.people)
+        writer.write(PersonBlockingKey, key_rows(batch.people))
         writer.write(Membership, batch.memberships)
         writer.write(PersonServicePoint, batch.links)
         writer.write(Consent, batch.consents)
@@ -911,8 +913,11 @@ def load_people(
 
 def analyze() -> None:
     """Refresh the planner's statistics after a bulk load (both databases need them to pick
-    the name-key indexes over a scan of the whole National Society)."""
+    the name-key indexes over a scan of the whole National Society). On PostgreSQL the blocking
+    keys are vacuumed too, so the duplicate check reads them from the index alone."""
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            cursor.execute("VACUUM registry_personblockingkey")
         cursor.execute("ANALYZE")
 
 

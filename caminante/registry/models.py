@@ -151,6 +151,22 @@ class Person(Tracked):
         return self.age_on(date.today())
 
 
+class PersonBlockingKey(models.Model):
+    """One row per blocking key of each registered person who is not merged into another (the
+    matching engine's `blocking_keys`: name pairs, names with the date of birth, phone,
+    document). The registration duplicate check reads the ids of the people sharing the most
+    keys with the person being registered from the primary key index alone, never from the
+    people table. Written by the registry services (register, merge, unmerge) and seed-load."""
+
+    pk = models.CompositePrimaryKey("key", "national_society", "person")
+    key = models.CharField(max_length=120)
+    national_society = models.ForeignKey(NationalSociety, on_delete=models.CASCADE, related_name="+", db_index=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.person_id}"
+
+
 class PersonServicePoint(models.Model):
     """The service points that have served a person. HSP roles see the people linked to their HSP."""
 

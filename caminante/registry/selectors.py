@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from uuid import UUID
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from rapidfuzz import fuzz
 
@@ -18,6 +19,7 @@ from caminante.matching.normalize import fold, name_tokens, normalize_document, 
 from caminante.matching.record import prepare
 
 from . import engine
+from .keys import keys_of_features
 from .models import (
     DuplicateCandidate,
     DuplicateStatus,
@@ -26,6 +28,7 @@ from .models import (
     MatchDecisionKind,
     MergeRecord,
     Person,
+    PersonBlockingKey,
 )
 
 
@@ -145,11 +148,47 @@ class Candidate:
     explanation: list[dict] = field(default_factory=list)
 
 
-CANDIDATE_ROWS = 200
-#: Read the wider name block (every person sharing one pair of name parts) only when fewer people
-#: than this share two pairs: each block row is a heap read, the cost at a million people.
-STRONG_ENOUGH = 10
-BLOCK_ROWS = 120
+#: Candidates ranked by the engine: the people sharing the most (weighted) blocking keys with the
+#: person being registered. Ranking costs more than finding, so keep it small.
+CANDIDATE_ROWS = 40
+#: At most this many people are read per blocking key: a key shared by thousands of people (María
+#: González) adds little, and the person being looked for shares the rarer keys too (name with
+#: date of birth, phone, document).
+KEY_ROWS = 200
+#: Weight of a shared key by its kind: identity document, phone and keys with the full date of
+#: birth single a person out; a family name with a year less; a pair of names least.
+KEY_WEIGHTS = {"d": 4, "p": 4, "ds": 3, "fd": 3, "gd": 3, "dd": 2, "fy": 2, "gf": 1}
+
+
+def _candidate_ids(national_society_id, keys: set[str], limit: int) -> list[UUID]:
+    """People of the National Society (any, when None) sharing the most blocking keys with the
+    probe, by the sum of the kinds' weights. Each key is an index-only read of at most
+    `KEY_ROWS` entries of `PersonBlockingKey`'s primary key, never a read of the people table."""
+    if not keys:
+        return []
+    table = connection.ops.quote_name(PersonBlockingKey._meta.db_table)
+    ns_field = PersonBlockingKey._meta.get_field("national_society")
+    parts, params = [], []
+    for i, key in enumerate(sorted(keys)):
+        weight = KEY_WEIGHTS.get(key.split(":", 1)[0], 1)
+        where = "key = %s"
+        params.append(key)
+        if national_society_id is not None:
+            where += " AND national_society_id = %s"
+            params.append(ns_field.get_db_prep_value(national_society_id, connection))
+        # Table, weights and limits come from the code, never from input.
+        parts.append(
+            f"SELECT person_id, {int(weight)} AS w FROM (SELECT person_id FROM {table} "  # noqa: S608
+            f"WHERE {where} LIMIT {int(KEY_ROWS)}) AS k{i}"
+        )
+    sql = (
+        f"SELECT person_id FROM ({' UNION ALL '.join(parts)}) AS shared "  # noqa: S608
+        f"GROUP BY person_id ORDER BY SUM(w) DESC, person_id LIMIT {int(limit)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [pk if isinstance(pk, UUID) else UUID(str(pk)) for (pk,) in rows]
 
 
 def find_candidates(
@@ -169,37 +208,20 @@ def find_candidates(
 ) -> list[Candidate]:
     """Possible existing registrations of the person being registered, best first, with reasons.
 
-    Blocking fetches a small candidate set from the database across the user's whole National
-    Society (people move between HSPs): people sharing two name parts (the indexed pair keys),
-    the phone number or the identity document. The matching engine ranks it with the National
-    Society's learned model. With `person` (an existing registration checked against the others),
-    pairs already judged "not the same person" are left out.
+    Blocking reads, across the user's whole National Society (people move between HSPs), the
+    people sharing the most blocking keys with the person being registered (`PersonBlockingKey`:
+    pairs of name parts, a name with the date of birth, the phone, the identity document), from
+    an index alone. The matching engine ranks them with the National Society's learned model.
+    With `person` (an existing registration checked against the others), pairs already judged
+    "not the same person" are left out.
     """
     scope = Scope.of(user).require(PERSON_READERS)
     qs = by_national_society(Person.objects.filter(merged_into__isnull=True), scope)
+    ns_id = None if scope.is_global else scope.national_society_id
     if scope.role in HSP_ROLES:  # HSP roles check against the whole country, not only their HSP
         qs = Person.objects.filter(merged_into__isnull=True, national_society_id=scope.national_society_id)
-    full_name = " ".join((given_names, family_name_1, family_name_2))
+        ns_id = scope.national_society_id
     document = normalize_document(document_number) if document_number else ""
-    ids: list = []
-    tokens = name_tokens(full_name)
-    if len(tokens) >= 3:
-        # People sharing two name pairs with the probe first (index look-ups only): for a common
-        # name the whole block is tens of thousands of people, and any 200 of them could miss her.
-        strong = qs.filter(_two_pairs(_query_pair_keys(tokens))).order_by().values_list("pk", flat=True)
-        ids = list(strong[:CANDIDATE_ROWS])
-    if len(ids) < STRONG_ENOUGH:
-        # Few or none: a name part mistyped beyond its phonetic key; any pair of name parts then.
-        ids += list(name_block(qs, full_name).order_by().values_list("pk", flat=True)[:BLOCK_ROWS])
-    if document:
-        ids += list(qs.filter(document_number_normalized=document).values_list("pk", flat=True)[:20])
-    if phone_e164:
-        ids += list(qs.filter(phone_e164=phone_e164).values_list("pk", flat=True)[:20])
-    if person is not None:
-        ids = [pk for pk in ids if pk != person.pk and pk not in not_same_as(person.pk, ids)]
-    if not ids:
-        return []
-    rows = list(qs.filter(pk__in=set(ids)).order_by().values_list(*engine.RECORD_FIELDS, "national_society_id"))
     probe = engine.probe_record(
         given_names=given_names,
         family_name_1=family_name_1,
@@ -211,9 +233,21 @@ def find_candidates(
         phone_e164=phone_e164,
         document=document,
     )
+    features = prepare(probe)
+    ids = _candidate_ids(ns_id, keys_of_features(features), CANDIDATE_ROWS + (person is not None))
+    if person is not None:
+        ids = [pk for pk in ids if pk != person.pk]
+        ids = [pk for pk in ids if pk not in not_same_as(person.pk, ids)]
+    if not ids:
+        return []
+    # The scoped queryset again: a key left behind can never show a merged person or another
+    # country's.
+    rows = list(qs.filter(pk__in=ids).order_by().values_list(*engine.RECORD_FIELDS, "national_society_id"))
+    if not rows:
+        return []
     ns_id = rows[0][-1] if scope.is_global else scope.national_society_id
     ranked = rank_features(
-        prepare(probe),
+        features,
         [engine.features_of(row[:-1]) for row in rows],
         limit,
         model=engine.model_for(ns_id),

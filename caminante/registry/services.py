@@ -23,7 +23,7 @@ from caminante.matching.engine import dedupe_features
 from caminante.matching.normalize import fold, name_tokens, normalize_document, phonetic_key
 from caminante.matching.record import prepare
 
-from . import engine, selectors
+from . import engine, keys, selectors
 from .models import (
     WG_DOMAINS,
     Consent,
@@ -40,6 +40,7 @@ from .models import (
     Membership,
     MergeRecord,
     Person,
+    PersonBlockingKey,
     PersonServicePoint,
     Relationship,
     Sex,
@@ -272,6 +273,7 @@ def _create_person(user, service_point: ServicePoint, data: PersonInput, today: 
                 }
             ) from exc
         raise
+    keys.store_keys(person.pk)
     now = timezone.now()
     Consent.objects.bulk_create(
         Consent(
@@ -647,8 +649,9 @@ def mark_not_same(user, candidate_id) -> DuplicateCandidate:
 
 def _person_references() -> list[tuple]:
     """Every (model, foreign key name) pointing to Person, from any app, including relations
-    without a reverse name; the duplicates bookkeeping itself is left where it is."""
-    own = {MatchDecision, DuplicateCandidate, MergeRecord}
+    without a reverse name; the duplicates bookkeeping and the blocking keys (the
+    merge drops the merged person's) are left where they are."""
+    own = {MatchDecision, DuplicateCandidate, MergeRecord, PersonBlockingKey}
     out = []
     for rel in Person._meta.get_fields(include_hidden=True):
         if not (rel.is_relation and rel.auto_created and not rel.concrete):
@@ -715,6 +718,7 @@ def merge_people(user, candidate_id=None, *, person_a_id=None, person_b_id=None)
         merged.merged_into = survivor
         merged.updated_by = user
         merged.save(update_fields=["merged_into", "updated_by", "updated_at"])
+        keys.drop_keys(merged.pk)  # the duplicate check no longer proposes the merged registration
         record = MergeRecord.objects.create(
             national_society_id=survivor.national_society_id,
             survivor=survivor,
@@ -762,6 +766,7 @@ def unmerge(user, merge_id) -> MergeRecord:
         merged.merged_into = None
         merged.updated_by = user
         merged.save(update_fields=["merged_into", "updated_by", "updated_at"])
+        keys.store_keys(merged.pk)
         record.unmerged_by, record.unmerged_at = user, timezone.now()
         record.save(update_fields=["unmerged_by", "unmerged_at"])
         # The merge's "same person" answer no longer holds; the pair goes back to the queue.
