@@ -16,3 +16,6 @@ class CashConfig(AppConfig):
         from .services import periodic_expiry
 
         register_periodic("cash.expire_vouchers", timedelta(hours=1), periodic_expiry)
+        from .pdm import send_due
+
+        register_periodic("cash.pdm_send", timedelta(hours=6), send_due)

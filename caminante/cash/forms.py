@@ -79,3 +79,49 @@ class RedeemForm(forms.Form):
 class ProviderReportForm(forms.Form):
     provider = forms.CharField(label=_("Provider"), max_length=40)
     file = forms.FileField(label=_("Report file (CSV)"))
+
+
+class PdmSettingsForm(forms.Form):
+    sample_percent = forms.IntegerField(
+        label=_("Share of recipients asked (%)"),
+        min_value=1,
+        max_value=100,
+        initial=100,
+        help_text=_("A reproducible random sample of the recipients who agreed to be contacted by WhatsApp."),
+    )
+    auto_send = forms.BooleanField(label=_("Send the survey by itself when a cycle ends"), required=False)
+
+
+class PdmSendForm(forms.Form):
+    sample_percent = forms.IntegerField(
+        label=_("Share of recipients asked (%)"), min_value=1, max_value=100, required=False
+    )
+
+
+def _pdm_choices(question):
+    return [(o.value, o.label) for o in question.options]
+
+
+class PdmEntryForm(forms.Form):
+    """The post-distribution survey as a form, for a volunteer at the HSP (questions from cash/pdm.py)."""
+
+    person_code = forms.CharField(label=_("Person code"), max_length=20)
+
+    def __init__(self, *args, **kwargs):
+        from .pdm import QUESTIONNAIRE
+
+        super().__init__(*args, **kwargs)
+        for question in QUESTIONNAIRE:
+            label = question.form_label or question.prompt
+            if question.kind == "one" or question.kind == "scale":
+                self.fields[question.id] = forms.ChoiceField(
+                    label=label, choices=_pdm_choices(question), widget=forms.RadioSelect
+                )
+            elif question.kind == "many":
+                self.fields[question.id] = forms.MultipleChoiceField(
+                    label=label, choices=_pdm_choices(question), widget=forms.CheckboxSelectMultiple
+                )
+            else:
+                self.fields[question.id] = forms.CharField(
+                    label=label, required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+                )

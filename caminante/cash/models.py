@@ -429,3 +429,101 @@ class ProviderReportLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.status}"
+
+
+# ---- post-distribution monitoring (cash/pdm.py) ----------------------------------------------
+
+
+class PdmSurvey(models.Model):
+    """A programme's post-distribution monitoring survey: the standard questionnaire (by version,
+    the questions live in `cash/pdm.py` as data), the share of recipients to sample, and whether
+    the worker sends it by itself once a cycle has ended."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    national_society = models.ForeignKey(NationalSociety, on_delete=models.PROTECT, related_name="+")
+    programme = models.OneToOneField(Programme, on_delete=models.CASCADE, related_name="pdm_survey")
+    questionnaire = models.CharField(max_length=20, default="standard-1")
+    sample_percent = models.PositiveSmallIntegerField(_("share of recipients asked (%)"), default=100)
+    auto_send = models.BooleanField(_("send by itself when a cycle ends"), default=False)
+    open_days = models.PositiveSmallIntegerField(_("days to answer"), default=14)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sample_percent__gte=1) & Q(sample_percent__lte=100), name="cash_pdm_sample_percent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"PDM {self.programme_id}"
+
+
+class PdmRound(models.Model):
+    """The survey sent after one cycle: to a reproducible random sample of its recipients."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    national_society = models.ForeignKey(NationalSociety, on_delete=models.PROTECT, related_name="+")
+    survey = models.ForeignKey(PdmSurvey, on_delete=models.CASCADE, related_name="rounds")
+    cycle = models.OneToOneField(Cycle, on_delete=models.CASCADE, related_name="pdm_round")
+    sample_percent = models.PositiveSmallIntegerField()
+    seed = models.CharField(max_length=64)
+    eligible = models.PositiveIntegerField(default=0)  # recipients who consented to WhatsApp contact
+    sent = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(default=timezone.now)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    closes_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"PDM {self.cycle_id}"
+
+
+class PdmResponse(models.Model):
+    """One recipient's answers, linked to the entitlement (no personal data copied). The free
+    comment is encrypted; it goes when the person asks for their data to be deleted."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("Sent, no answer yet")
+        ANSWERING = "answering", _("Answering")
+        COMPLETED = "completed", _("Completed")
+
+    class Via(models.TextChoices):
+        WHATSAPP = "whatsapp", _("WhatsApp")
+        IN_PERSON = "in_person", _("In person at the HSP")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    national_society = models.ForeignKey(NationalSociety, on_delete=models.PROTECT, related_name="+")
+    round = models.ForeignKey(PdmRound, on_delete=models.CASCADE, related_name="responses")
+    entitlement = models.ForeignKey(Entitlement, on_delete=models.CASCADE, related_name="pdm_responses")
+    via = models.CharField(max_length=10, choices=Via.choices, default=Via.WHATSAPP)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SENT)
+    step = models.PositiveSmallIntegerField(default=0)  # index of the next question
+    answers = models.JSONField(default=dict, blank=True)
+    comment_encrypted = models.TextField(blank=True)
+    feedback_code = models.CharField(max_length=20, blank=True)  # the confidential item, if any
+    sent_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["round", "entitlement"], name="cash_pdm_response_once"),
+        ]
+        indexes = [models.Index(fields=["status", "sent_at"], name="cash_pdm_status_idx")]
+
+    def __str__(self) -> str:
+        return f"PDM {self.entitlement_id} {self.status}"
+
+    @property
+    def comment(self) -> str:
+        from caminante.core import crypto
+
+        return crypto.decrypt_json(self.comment_encrypted).get("t", "") if self.comment_encrypted else ""
+
+    @comment.setter
+    def comment(self, value: str) -> None:
+        from caminante.core import crypto
+
+        self.comment_encrypted = crypto.encrypt_json({"t": value}) if value else ""

@@ -1,6 +1,5 @@
 """Pages: the vendor's phone page, and the programme officer's programmes, cycles, vouchers, vendors."""
 
-import csv
 import uuid
 from datetime import timedelta
 
@@ -19,9 +18,18 @@ from caminante.core.models import User
 from caminante.core.roles import Role
 from caminante.core.scoping import access, get_or_404
 
-from . import selectors, services
-from .forms import PeriodForm, ProgrammeForm, ProviderReportForm, RedeemForm, VendorForm
-from .models import Cycle, DistributionList, LedgerEntry, Settlement, VendorUser
+from . import pdm, selectors, services, statements
+from .forms import (
+    PdmEntryForm,
+    PdmSendForm,
+    PdmSettingsForm,
+    PeriodForm,
+    ProgrammeForm,
+    ProviderReportForm,
+    RedeemForm,
+    VendorForm,
+)
+from .models import Cycle, DistributionList, LedgerEntry, PdmRound, Settlement, VendorUser
 
 READ = (Role.OFFICER, Role.DATA_MANAGER, Role.ADMIN)
 MANAGE = (Role.OFFICER, Role.ADMIN)
@@ -247,6 +255,9 @@ def cycle_detail(request, cycle_id):
             "max_day": max([row["total"] for row in figures.by_day] or [1]),
             "vouchers": vouchers[:200],
             "can_manage": request.user.role in MANAGE,
+            "pdm_round": PdmRound.objects.filter(cycle=cycle).first(),
+            "pdm_due": dlist is not None and dlist.status == "approved" and cycle.ends_on < timezone.localdate(),
+            "pdm_form": PdmSendForm(),
             "can_approve": dlist is not None
             and dlist.status == "draft"
             and dlist.prepared_by_id != request.user.pk
@@ -455,34 +466,24 @@ def settlement_paid(request, settlement_id):
 def settlement_export(request, settlement_id):
     """The statement's redemptions as CSV for finance: no personal data, the code's last characters only."""
     settlement = _settlement(request, settlement_id)
-    audit.record(request.user, "cash.settlement.export", settlement)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="statement-{settlement.pk}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["vendor", "period_start", "period_end", "redeemed_at", "voucher", "amount", "currency"])
-    for r in settlement.redemptions.select_related("voucher").order_by("redeemed_at"):
-        writer.writerow(
-            [
-                settlement.vendor.name,
-                settlement.period_start,
-                settlement.period_end,
-                r.redeemed_at.isoformat(),
-                "…" + r.voucher.code[-4:],
-                r.amount,
-                settlement.currency,
-            ]
-        )
-    writer.writerow(
-        [
-            settlement.vendor.name,
-            settlement.period_start,
-            settlement.period_end,
-            "TOTAL",
-            "",
-            settlement.amount,
-            settlement.currency,
-        ]
+    audit.record(request.user, "cash.settlement.export", settlement, data={"format": "csv"})
+    response = HttpResponse(
+        statements.to_csv(statements.statement_rows(settlement)), content_type="text/csv; charset=utf-8"
     )
+    response["Content-Disposition"] = f'attachment; filename="statement-{settlement.pk}.csv"'
+    return response
+
+
+@access(*READ)
+def settlement_export_xlsx(request, settlement_id):
+    """The same statement as an Excel workbook (amounts as numbers with two decimals)."""
+    settlement = _settlement(request, settlement_id)
+    audit.record(request.user, "cash.settlement.export", settlement, data={"format": "xlsx"})
+    response = HttpResponse(
+        statements.to_xlsx(statements.statement_rows(settlement)),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="statement-{settlement.pk}.xlsx"'
     return response
 
 
@@ -576,3 +577,105 @@ MISMATCH_LABELS = {
     "amount_differs": gettext_lazy("The amount or currency differs from ours"),
     "status_differs": gettext_lazy("The provider's status differs from ours"),
 }
+
+
+# ---- post-distribution monitoring -----------------------------------------------------------
+
+PDM_READ = (*READ, Role.ANALYST)
+
+
+@require_POST
+@access(*MANAGE)
+def cycle_pdm_send(request, cycle_id):
+    """Send the post-distribution survey to (a sample of) the cycle's recipients."""
+    cycle = _cycle(request, cycle_id)
+    form = PdmSendForm(request.POST)
+    if not form.is_valid():
+        _errors(request, ValidationError(_("The share of recipients must be between 1 and 100 %.")))
+        return redirect("cash-cycle", cycle_id=cycle.pk)
+    try:
+        round_ = pdm.send_survey(request.user, cycle, sample_percent=form.cleaned_data["sample_percent"])
+    except (ValidationError, PermissionDenied) as exc:
+        _errors(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Survey sent to %(sent)s of %(eligible)s recipients who agreed to be contacted by WhatsApp.")
+            % {"sent": round_.sent, "eligible": round_.eligible},
+        )
+    return redirect("cash-cycle", cycle_id=cycle.pk)
+
+
+@access(*PDM_READ)
+def programme_pdm(request, programme_id):
+    """The programme's post-distribution monitoring: settings, rounds and figures (small cells hidden)."""
+    programme = get_or_404(selectors.programmes_for(request.user), request.user, pk=programme_id)
+    can_manage = request.user.role in MANAGE
+    survey = getattr(programme, "pdm_survey", None)
+    form = PdmSettingsForm(
+        request.POST or None,
+        initial={
+            "sample_percent": survey.sample_percent if survey else 100,
+            "auto_send": bool(survey and survey.auto_send),
+        },
+    )
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                pdm.configure(
+                    request.user,
+                    programme,
+                    sample_percent=form.cleaned_data["sample_percent"],
+                    auto_send=form.cleaned_data["auto_send"],
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                _errors(request, exc)
+            else:
+                messages.success(request, _("Survey settings saved."))
+                return redirect("cash-programme-pdm", programme_id=programme.pk)
+    rounds = list(
+        PdmRound.objects.filter(survey__programme=programme).select_related("cycle").order_by("cycle__number")
+    )
+    by_cycle = [(r, pdm.results(programme, r.cycle)) for r in rounds]
+    return render(
+        request,
+        "cash/pdm_results.html",
+        {
+            "programme": programme,
+            "results": pdm.results(programme),
+            "by_cycle": by_cycle,
+            "form": form,
+            "can_manage": can_manage,
+            "min_cell": pdm.MIN_CELL,
+        },
+    )
+
+
+@access(*pdm.IN_PERSON_ROLES)
+def pdm_entry(request):
+    """A volunteer enters the survey answers of a person who answers at the HSP."""
+    form = PdmEntryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            response = pdm.record_in_person(
+                request.user,
+                data["person_code"],
+                {q.id: data.get(q.id) for q in pdm.QUESTIONNAIRE},
+                lang=request.LANGUAGE_CODE or "es",
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            _errors(request, exc)
+        else:
+            if response.feedback_code:
+                messages.warning(
+                    request,
+                    _("The answers are saved. The protection team will follow up the report %(code)s confidentially.")
+                    % {"code": response.feedback_code},
+                )
+            else:
+                messages.success(request, _("The answers are saved. Thank you."))
+            return redirect("cash-pdm-entry")
+    return render(request, "cash/pdm_entry.html", {"form": form})

@@ -4,7 +4,8 @@
 deletion), a shared location (nearest service points), or a question for the FAQ engine (which
 sees only the text, never who wrote it). Sensitive topics get the short safe reply and a
 confidential handover to the protection queue at once; complaints, thanks and misconduct reports
-become feedback items (contract 2). The WhatsApp adapter turns the replies into Cloud API bodies
+become feedback items (contract 2). A contact with an open post-distribution survey (cash/pdm.py)
+has the answer to its current question recorded. The WhatsApp adapter turns the replies into Cloud API bodies
 through the outbox; the web chat shows them directly.
 """
 
@@ -178,6 +179,13 @@ def _record_feedback(conversation: Conversation, text: str, lang: str) -> str:
     return getattr(item, "code", "")
 
 
+def _pdm():
+    """The cash app's post-distribution survey (cash/pdm.py): `chat_turn` and `erase_comments`."""
+    from caminante.cash import pdm
+
+    return pdm
+
+
 def respond(conversation: Conversation, message: Message) -> list[Reply]:
     """Decide the replies to one inbound message (and make the state changes it asks for)."""
     contact: Contact = conversation.contact
@@ -219,6 +227,7 @@ def _respond(conversation, message, text, button, lang) -> list[Reply]:
         ]
     if button == "delete:yes":
         services.erase_contact_data(contact)
+        _pdm().erase_comments(contact)
         Conversation.objects.filter(id=conversation.id).update(awaiting="")
         return [Reply(_("Your conversation data has been deleted."))]
     if button == "delete:no":
@@ -268,6 +277,10 @@ def _respond(conversation, message, text, button, lang) -> list[Reply]:
         if topic == "psea_report":
             _record_feedback(conversation, text, lang)
         return replies
+    # An open post-distribution survey takes the message when it answers the current question.
+    turn = _pdm().chat_turn(contact, text=text, button=button, lang=lang)
+    if turn is not None:
+        return [Reply(**turn)]
     if handed_over:
         return []  # a person is on it: the message waits in the inbox
     if topic is None:

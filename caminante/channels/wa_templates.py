@@ -65,6 +65,23 @@ TEMPLATES: dict[str, Template] = {
             },
         ),
         Template(
+            # Post-distribution survey (cash/pdm.py): the body carries question 1 and its numbered
+            # options, in the order of the questionnaire; the reply goes to the survey.
+            "pdm_survey",
+            1,
+            {
+                "es": "La Cruz Roja quiere saber cómo te fue con la asistencia de {{1}}. Son 6 preguntas cortas; "
+                "responder es voluntario y no cambia tu asistencia. (1/6) ¿Recibiste el monto completo? "
+                "Responde 1 (Sí, todo), 2 (Solo una parte) o 3 (No, nada).",
+                "pt": "A Cruz Vermelha quer saber como foi a assistência de {{1}}. São 6 perguntas curtas; "
+                "responder é voluntário e não muda a sua assistência. (1/6) Você recebeu o valor completo? "
+                "Responda 1 (Sim, tudo), 2 (Só uma parte) ou 3 (Não, nada).",
+                "en": "The Red Cross would like to know how the assistance of {{1}} went. 6 short questions; "
+                "answering is voluntary and does not change your assistance. (1/6) Did you receive the full "
+                "amount? Reply 1 (Yes, all of it), 2 (Only part) or 3 (No, nothing).",
+            },
+        ),
+        Template(
             "risk_communication",
             1,
             {
