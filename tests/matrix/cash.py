@@ -1,11 +1,15 @@
-"""Cash objects for the permission matrix: a programme with an approved cycle, a voucher, a vendor
-(Colombia's linked to the matrix's vendor user) and a vendor statement, in each country."""
+"""Cash objects for the permission matrix: a programme with an approved cycle (and its
+post-distribution survey round), a voucher, a vendor (Colombia's linked to the matrix's vendor
+user) and a vendor statement, in each country. The PDM pages (`cash-programme-pdm`,
+`cash-cycle-pdm-send`, `cash-pdm-entry`) and the XLSX statement take the same parameters."""
 
 from datetime import date, timedelta
 from decimal import Decimal
 
-from caminante.cash import services
-from caminante.cash.models import Voucher
+from django.utils import timezone
+
+from caminante.cash import pdm, services
+from caminante.cash.models import PdmResponse, PdmRound, Voucher
 from caminante.core.roles import Role
 from caminante.registry.services import register_household
 from tests.builders import person_input
@@ -53,6 +57,25 @@ def build(country, writer, point, users) -> dict:
     voucher = Voucher.objects.get(programme=programme)
     services.redeem(vendor_user, code=voucher.code, amount="10", idempotency_key=f"matrix-{country}")
     (settlement,) = services.create_settlement(officer, vendor, today - timedelta(days=1), today + timedelta(days=1))
+    # The cycle's survey round (as if sent) with one answer entered at the HSP, so the PDM pages
+    # have something to show; sending again is refused (a redirect with a message).
+    pdm_round = PdmRound.objects.create(
+        national_society=ns,
+        survey=pdm.survey_of(programme),
+        cycle=cycle,
+        sample_percent=100,
+        seed=f"matrix-{country}",
+        closes_at=timezone.now() + timedelta(days=14),
+    )
+    PdmResponse.objects.create(
+        national_society=ns,
+        round=pdm_round,
+        entitlement=voucher.entitlement,
+        via=PdmResponse.Via.IN_PERSON,
+        status=PdmResponse.Status.COMPLETED,
+        step=6,
+        answers={"received": "full", "uses": ["food"], "exchange": "no", "safe": "yes", "satisfaction": 5},
+    )
     report = services.import_provider_report(
         officer, ns, "simulator", b"reference,amount,currency,status\nCT-NOPE,5.00,COP,paid\n", file_name="r.csv"
     )
