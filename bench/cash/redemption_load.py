@@ -197,71 +197,131 @@ def _run_inprocess(plan, vendor_users, clients):
 
 
 def _run_http(plan, vendor_users, clients, url):
-    import http.client
+    """`clients` keep-alive HTTP/1.1 connections driven by one asyncio loop in this process (a
+    load generator that costs little CPU: it shares the machine with the server and PostgreSQL).
+    A server that answers `Connection: close` (gunicorn's sync workers) is reconnected to."""
+    import asyncio
     from urllib.parse import urlparse
 
     from rest_framework.authtoken.models import Token
 
     tokens = [Token.objects.get_or_create(user=u)[0].key for u in vendor_users]
     target = urlparse(url)
-    latencies, outcomes, lock = [], {}, threading.Lock()
+    host, port = target.hostname, target.port or 80
+    latencies, outcomes = [], {}
     chunks = [plan[i::clients] for i in range(clients)]
 
-    def worker(idx):
-        conn = http.client.HTTPConnection(target.hostname, target.port or 80, timeout=60)
-        local_lat, local_out = [], {}
+    def request_bytes(code, amount, key, token):
+        body = json.dumps({"voucher_code": code, "amount": amount}).encode()
+        head = (
+            f"POST /api/v1/cash/redemptions/ HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Token {token}\r\n"
+            f"Content-Type: application/json\r\nIdempotency-Key: {key}\r\nContent-Length: {len(body)}\r\n\r\n"
+        )
+        return head.encode() + body
+
+    async def exchange(conn, payload):
+        reader, writer = conn
+        writer.write(payload)
+        status_line = await reader.readline()
+        if not status_line:
+            raise ConnectionResetError("closed")
+        status = int(status_line.split()[1])
+        length, close = 0, False
+        while True:
+            line = await reader.readline()
+            if line in (b"\r\n", b"\n", b""):
+                break
+            name, _sep, value = line.decode("latin-1").partition(":")
+            name = name.strip().lower()
+            if name == "content-length":
+                length = int(value)
+            elif name == "connection" and value.strip().lower() == "close":
+                close = True
+        data = await reader.readexactly(length) if length else b""
+        return status, data, close
+
+    async def worker(idx):
+        conn = None
         for code, amount, key, vendor_slot in chunks[idx]:
             token = tokens[(idx if vendor_slot is None else vendor_slot) % len(tokens)]
-            body = json.dumps({"voucher_code": code, "amount": amount})
-            headers = {"Authorization": f"Token {token}", "Content-Type": "application/json", "Idempotency-Key": key}
+            payload = request_bytes(code, amount, key, token)
             t0 = time.perf_counter()
-            try:
-                conn.request("POST", "/api/v1/cash/redemptions/", body, headers)
-                response = conn.getresponse()
-                data = response.read()
-                status = response.status
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = http.client.HTTPConnection(target.hostname, target.port or 80, timeout=60)
-                status, data = 599, b"{}"
-            local_lat.append(time.perf_counter() - t0)
+            status, data = 599, b"{}"
+            for _attempt in range(2):  # a keep-alive connection the server closed: once more on a new one
+                try:
+                    if conn is None:
+                        conn = await asyncio.open_connection(host, port)
+                    status, data, close = await exchange(conn, payload)
+                    if close:
+                        conn[1].close()
+                        conn = None
+                    break
+                except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
+                    if conn is not None:
+                        conn[1].close()
+                    conn = None
+            latencies.append(time.perf_counter() - t0)
             result = "ok" if status in (200, 201) else (json.loads(data or b"{}").get("code") or str(status))
-            local_out[result] = local_out.get(result, 0) + 1
-        with lock:
-            latencies.extend(local_lat)
-            for k, v in local_out.items():
-                outcomes[k] = outcomes.get(k, 0) + v
+            outcomes[result] = outcomes.get(result, 0) + 1
+        if conn is not None:
+            conn[1].close()
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    async def run_all():
+        await asyncio.gather(*(worker(i) for i in range(clients)))
+
     start = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    asyncio.run(run_all())
     return time.perf_counter() - start, latencies, outcomes
 
 
-def _serve():
-    """Start Django's threaded development server on the bench database; wait until it answers."""
+def _cpu_seconds(root_pid: int) -> float:
+    """User + system CPU seconds of a process and its children (Linux /proc), 0 elsewhere."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total, tree = 0.0, {root_pid}
+    try:
+        stats = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    raw = Path(f"/proc/{entry}/stat").read_text()
+                except OSError:
+                    continue
+                fields = raw.rsplit(")", 1)[1].split()
+                stats.append((int(entry), int(fields[1]), int(fields[11]) + int(fields[12])))
+        for pid, ppid, _cpu in stats:  # gunicorn: master and workers (one level is enough)
+            if ppid == root_pid:
+                tree.add(pid)
+        total = sum(cpu for pid, _ppid, cpu in stats if pid in tree) / ticks
+    except OSError:
+        return 0.0
+    return total
+
+
+def _serve(server_kind: str, workers: int, threads: int):
+    """Start the server on the bench database and wait until it answers: gunicorn (the production
+    server; `threads` > 1 uses its gthread worker, keep-alive) or Django's runserver."""
     import subprocess
     import urllib.request
 
     port = 8765
     env = {**os.environ, "CAMINANTE_DEBUG": "0"}
-    server = subprocess.Popen(  # noqa: S603 - our own command
-        [sys.executable, "-m", "caminante.cli", "runserver", "--noreload", f"127.0.0.1:{port}"],
-        env=env,
-        cwd=str(ROOT),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    if server_kind == "gunicorn":
+        command = [sys.executable, "-m", "gunicorn", "caminante.wsgi:application", "--bind", f"127.0.0.1:{port}"]
+        command += ["--workers", str(workers), "--threads", str(threads), "--backlog", "2048"]
+        command += ["--keep-alive", "30", "--log-level", "warning"]
+    else:
+        command = [sys.executable, "-m", "caminante.cli", "runserver", "--noreload", f"127.0.0.1:{port}"]
+    server = subprocess.Popen(command, env=env, cwd=str(ROOT), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
     url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    for _ in range(150):
         try:
             urllib.request.urlopen(url + "/healthz", timeout=2)  # noqa: S310 - local
             break
         except OSError:
             time.sleep(0.2)
+    if server_kind == "gunicorn":  # every worker up (each answers its first request slower)
+        for _ in range(4 * workers):
+            urllib.request.urlopen(url + "/healthz", timeout=5)  # noqa: S310 - local
     return server, url
 
 
@@ -287,9 +347,10 @@ def main(argv=None) -> int:
     parser.add_argument("--requests", type=int, default=0, help="redemption requests (default 2 per voucher)")
     parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL database")
     parser.add_argument("--url", default="", help="a running server on the same database: load it over HTTP")
-    parser.add_argument(
-        "--serve", action="store_true", help="start `caminante runserver` on the bench database, load it over HTTP"
-    )
+    parser.add_argument("--serve", action="store_true", help="start a server on the bench database, load it over HTTP")
+    parser.add_argument("--server", choices=["gunicorn", "runserver"], default="gunicorn", help="with --serve")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (gthread if > 1)")
     args = parser.parse_args(argv)
     if args.quick:
         args.vouchers, args.clients, args.requests = min(args.vouchers, 1000), min(args.clients, 8), 800
@@ -308,20 +369,29 @@ def main(argv=None) -> int:
 
     codes = list(Voucher.objects.values_list("code", flat=True))
     plan = _plan(codes, args.requests or 2 * len(codes), random.Random(11))
-    server = None
+    server, server_cpu = None, ""
     if args.serve:
-        server, args.url = _serve()
+        server, args.url = _serve(args.server, args.workers, args.threads)
+    load_before = os.getloadavg()
+    cpu0 = time.process_time()
     if args.url:
         try:
+            server_cpu0 = _cpu_seconds(server.pid) if server is not None else 0.0
             elapsed, latencies, outcomes = _run_http(plan, vendor_users, args.clients, args.url)
+            if server is not None:
+                server_cpu = f" server_cpu_s={_cpu_seconds(server.pid) - server_cpu0:.1f}"
         finally:
             if server is not None:
                 server.terminate()
                 server.wait(timeout=30)
-        mode = "http-runserver" if server is not None else "http"
+        mode = "http"
+        if server is not None:
+            mode = "http-runserver" if args.server == "runserver" else f"http-gunicorn-{args.workers}w{args.threads}t"
     else:
         elapsed, latencies, outcomes = _run_inprocess(plan, vendor_users, args.clients)
         mode = "inprocess"
+    client_cpu = time.process_time() - cpu0
+    load_after = os.getloadavg()
     latencies.sort()
 
     def pct(q):
@@ -333,7 +403,9 @@ def main(argv=None) -> int:
     print(
         f"cash_redeem db={db} mode={mode} clients={args.clients} requests={len(plan)} redemptions={redemptions} "
         f"per_s={len(plan) / elapsed:.0f} p50_ms={statistics.median(latencies) * 1000:.1f} p95_ms={pct(0.95):.1f} "
-        f"p99_ms={pct(0.99):.1f} overspend={_overspend()} outcomes={json.dumps(outcomes, sort_keys=True)}",
+        f"p99_ms={pct(0.99):.1f} overspend={_overspend()} elapsed_s={elapsed:.1f} "
+        f"client_cpu_s={client_cpu:.1f}{server_cpu} load1={load_before[0]:.1f}->{load_after[0]:.1f} "
+        f"outcomes={json.dumps(outcomes, sort_keys=True)}",
         flush=True,
     )
     from caminante.cash.ledger import violations

@@ -3,15 +3,18 @@
 import uuid
 
 from django.http import Http404
+from django.utils.translation import gettext_lazy as drf_message  # DRF's own messages and catalogue
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import mixins, permissions, serializers, status
+from rest_framework import exceptions, mixins, permissions, serializers, status
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from caminante.core.api import HasRole, ScopedViewSet, StrictSerializer
 from caminante.core.roles import Role
 
-from . import selectors, services
+from . import fastpath, selectors, services
 from .models import Redemption, Voucher
 
 OFFICERS = frozenset({Role.OFFICER, Role.DATA_MANAGER, Role.ADMIN})
@@ -85,6 +88,21 @@ def _refusal(exc: services.RedemptionError) -> Response:
     return Response({"code": exc.code, "message": exc.message}, status=exc.status)
 
 
+class VendorTokenAuthentication(TokenAuthentication):
+    """DRF's token authentication (same header, same refusals) that reads the token, its user and
+    the user's shop in one query, so a redemption does not look the shop up again."""
+
+    def authenticate_credentials(self, key):
+        found = fastpath.token_user_and_vendor(key)
+        if found is None:
+            raise exceptions.AuthenticationFailed(drf_message("Invalid token."))
+        user, vendor = found
+        if not user.is_active:
+            raise exceptions.AuthenticationFailed(drf_message("User inactive or deleted."))
+        user.cash_vendor_loaded = vendor
+        return user, Token(key=key, user=user)
+
+
 class RedemptionViewSet(ScopedViewSet, mixins.ListModelMixin):
     """A vendor redeems vouchers with its API token. Send an `Idempotency-Key` header: the same key
     replayed returns the first result without spending again."""
@@ -92,6 +110,7 @@ class RedemptionViewSet(ScopedViewSet, mixins.ListModelMixin):
     serializer_class = RedemptionListSerializer
     queryset = Redemption.objects.none()
     access_roles = frozenset({Role.VENDOR})
+    authentication_classes = [VendorTokenAuthentication, SessionAuthentication]
 
     def get_queryset(self):
         return selectors.redemptions_of_vendor(self.request.user).order_by("-redeemed_at")

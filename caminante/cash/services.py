@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Sum
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +23,7 @@ from caminante.core.roles import Role
 from caminante.core.scoping import Scope
 from caminante.registry.models import ConsentPurpose, Membership, MigrationSituation, Person
 
-from . import rules
+from . import fastpath, rules
 from .codes import CodeError, new_voucher_code, parse
 from .models import (
     ZERO,
@@ -608,10 +608,14 @@ class RedemptionResult:
 
 def vendor_of(user) -> Vendor:
     scope = Scope.of(user).require([Role.VENDOR])
-    link = VendorUser.objects.select_related("vendor").filter(user_id=scope.user.pk).first()
-    if link is None or not link.vendor.active or link.vendor.national_society_id != scope.national_society_id:
+    if hasattr(user, "cash_vendor_loaded"):  # api.VendorTokenAuthentication read it with the token
+        vendor = user.cash_vendor_loaded
+    else:
+        link = VendorUser.objects.select_related("vendor").filter(user_id=scope.user.pk).first()
+        vendor = link.vendor if link else None
+    if vendor is None or not vendor.active or vendor.national_society_id != scope.national_society_id:
         raise PermissionDenied(_("Your account is not linked to an active shop."))
-    return link.vendor
+    return vendor
 
 
 def code_or_error(code: str) -> str:
@@ -687,18 +691,14 @@ def redeem(user, *, code: str, amount, idempotency_key: str, check_answer=None) 
         raise RedemptionError("invalid_amount", 400, _("The amount must be more than zero."))
     # A replayed key is found by the unique (vendor, key) constraint at the insert (the spend then
     # rolls back) or, when the voucher is refused by now, by looking the key up: no extra query
-    # on the common path.
-    allowed = Programme.vendors.through.objects.filter(programme_id=OuterRef("programme_id"), vendor_id=vendor.pk)
+    # on the common path. The statements are hand-written (fastpath): lock, spend, record.
+    now = timezone.now()
     try:
         with transaction.atomic():
-            voucher = (
-                Voucher.objects.select_for_update(of=("self",))
-                .select_related("programme", "entitlement__person")
-                .annotate(vendor_allowed=Exists(allowed))
-                .filter(code=canonical, national_society_id=vendor.national_society_id)
-                .first()
-            )
-            refusal = voucher_refusal(voucher, vendor)
+            voucher = fastpath.lock_voucher(canonical, vendor, key)
+            if voucher is not None and voucher.key_used:  # a replay: nothing to spend, the lock is let go
+                raise _KeyUsed
+            refusal = voucher_refusal(voucher, vendor, now)
             if refusal:
                 raise refusal
             _check_answer(voucher, check_answer)
@@ -709,32 +709,13 @@ def redeem(user, *, code: str, amount, idempotency_key: str, check_answer=None) 
                     _("Only %(balance)s %(currency)s is left on this voucher.")
                     % {"balance": voucher.balance, "currency": voucher.currency},
                 )
-            spent = Voucher.objects.filter(pk=voucher.pk, status=Voucher.Status.ACTIVE, balance__gte=value).update(
-                balance=F("balance") - value
-            )
-            if not spent:
+            spent = fastpath.spend(voucher.pk, value)
+            if spent is None:
                 raise RedemptionError("insufficient_balance", 409, _("The balance changed; look the voucher up again."))
-            balance_after = Voucher.objects.filter(pk=voucher.pk).values_list("balance", flat=True).get()
-            if balance_after == 0:
-                Voucher.objects.filter(pk=voucher.pk).update(status=Voucher.Status.REDEEMED)
-            redemption = Redemption.objects.create(
-                national_society_id=vendor.national_society_id,
-                voucher=voucher,
-                vendor=vendor,
-                amount=value,
-                balance_after=balance_after,
-                idempotency_key=key,
-                redeemed_by=user,
+            redemption = fastpath.record_redemption(
+                voucher=voucher, vendor=vendor, user=user, value=value, balance_after=spent[0], key=key, now=now
             )
-            _ledger(
-                LedgerEntry.Kind.REDEMPTION,
-                vendor.national_society_id,
-                voucher.programme_id,
-                voucher.currency,
-                [(f"voucher:{voucher.pk}", -value, voucher, vendor), (f"vendor:{vendor.pk}", value, None, vendor)],
-                redemption=redemption,
-            )
-    except (IntegrityError, RedemptionError):
+    except (IntegrityError, RedemptionError, _KeyUsed):
         previous = _replay(vendor, key, canonical, value)
         if previous:
             return previous
@@ -742,8 +723,12 @@ def redeem(user, *, code: str, amount, idempotency_key: str, check_answer=None) 
     return RedemptionResult(redemption)
 
 
+class _KeyUsed(Exception):
+    """The idempotency key already has a committed redemption: roll back and replay it."""
+
+
 def _replay(vendor, key, code, value) -> RedemptionResult | None:
-    previous = Redemption.objects.select_related("voucher").filter(vendor=vendor, idempotency_key=key).first()
+    previous = fastpath.previous_redemption(vendor, key)
     if previous is None:
         return None
     if previous.voucher.code != code or previous.amount != value:
