@@ -105,3 +105,17 @@ def test_not_the_same_from_the_page(users, queued):
     again = client.post(reverse("duplicate", args=[candidate.pk]), {"action": "merge"})
     assert again.status_code == 400
     assert not MergeRecord.objects.exists()
+
+
+def test_the_page_of_a_merged_person_leads_to_the_survivor(users, queued):
+    candidate, first, second = queued
+    record = services.merge_people(users["datamanager.co"], candidate.pk)
+    old_link = reverse("person", kwargs={"person_id": second.pk})
+    for role in ("datamanager.co", "volunteer.co"):
+        response = _client(users[role]).get(old_link)
+        assert response.status_code == 302, role
+        assert response["Location"] == first.get_absolute_url()
+    # Another country's user learns nothing: still a 404.
+    assert _client(users["datamanager.pe"]).get(old_link).status_code == 404
+    services.unmerge(users["datamanager.co"], record.pk)
+    assert _client(users["datamanager.co"]).get(old_link).status_code == 200

@@ -43,6 +43,22 @@ def people_for(user) -> QuerySet[Person]:
     return by_national_society(qs, scope)
 
 
+def surviving_person(user, person_id) -> Person | None:
+    """The registration a merged person now lives on (following merges of merges), when the
+    user may read it; None for a person who is not merged, or whose survivor the user may not
+    read."""
+    current, seen = person_id, [person_id]
+    while len(seen) <= 10:
+        following = Person.objects.filter(pk=current).values_list("merged_into_id", flat=True).first()
+        if following is None or following in seen:
+            break
+        current = following
+        seen.append(current)
+    if current == person_id:
+        return None
+    return people_for(user).filter(pk=current).first()
+
+
 def households_for(user) -> QuerySet[Household]:
     scope = Scope.of(user).require(PERSON_READERS)
     qs = Household.objects.all()

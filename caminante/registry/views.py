@@ -138,6 +138,9 @@ def _phone_or_blank(raw: str, user) -> str:
 
 @access(*PERSON_READERS)
 def person_detail(request, person_id):
+    survivor = selectors.surviving_person(request.user, person_id)
+    if survivor is not None:  # an old link to a registration merged into another
+        return redirect(survivor)
     person = get_or_404(
         selectors.people_for(request.user).select_related("service_point", "national_society"),
         request.user,
