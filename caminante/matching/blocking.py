@@ -16,7 +16,7 @@ import numpy.typing as npt
 from caminante.matching.names import canonical_forms
 from caminante.matching.record import Features, Record, prepare
 
-__all__ = ["KEY_CAPS", "blocking_keys", "candidate_pairs", "feature_keys", "sort_orders"]
+__all__ = ["KEY_CAPS", "blocking_keys", "candidate_pairs", "feature_keys", "neighbour_pairs", "sort_orders"]
 
 #: Largest block (records sharing one key) batch deduplication expands into pairs, per kind of
 #: key; larger blocks are skipped for that key (the other keys still cover their records). A
@@ -63,7 +63,9 @@ def feature_keys(x: Features) -> set[str]:
             keys.add(f"gd:{g}:{x.year}:{md}")
         # The full date with the initial of a family name: finds a family name typed badly
         # enough to change its phonetic key (Zimmerrmnn) when the given name is missing too.
-        for initial in {f[0] for f in x.f[:2] if f}:
+        # The initial of the first given name too: given and family names typed in each
+        # other's field with a typing error in both (Laznger Gabrielle / Gabrielle Langer).
+        for initial in {f[0] for f in (*x.f[:2], *x.g[:1]) if f}:
             keys.add(f"dd:{x.year}:{md}:{initial}")
     if len(x.doc) >= 6:
         # The document's digits in order: a transposition typo (4406308 / 4406038) keeps it.
@@ -115,6 +117,38 @@ def sort_orders(features: Sequence[Features]) -> dict[str, npt.NDArray[np.int64]
         "gd": np.array([rank.get(" ".join(x.fp), 0) for x in features], dtype=np.int64),
         "dd": by_name,
     }
+
+
+def neighbour_pairs(
+    features: Sequence[Features], window: int = 3, others: Sequence[Features] | None = None
+) -> npt.NDArray[np.int64]:
+    """Batch-only passes (no stored key can express them): the distinct identity numbers sorted,
+    then sorted read backwards, each number's records paired with those of the next
+    `window - 1` numbers. A number with one digit mistyped sorts next to the right one in one of
+    the two orders (4817613 / 4816613), whatever the names and dates. Pairs (i < j) within
+    `features`, or (i in features, j in others) when `others` is given (linkage)."""
+    sides = [features] if others is None else [features, others]
+    groups: dict[str, list[list[int]]] = {}
+    for side, feats in enumerate(sides):
+        for i, x in enumerate(feats):
+            if len(x.doc) >= 6:
+                groups.setdefault(x.doc, [[] for _ in sides])[side].append(i)
+    if len(groups) < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    found: list[tuple[int, int]] = []
+    for order in (sorted(groups), sorted(groups, key=lambda d: d[::-1])):
+        for k in range(1, window):
+            for d1, d2 in zip(order, order[k:], strict=False):
+                g1, g2 = groups[d1], groups[d2]
+                if others is None:
+                    a, b = g1[0][:5], g2[0][:5]
+                    found += [(min(i, j), max(i, j)) for i in a for j in b]
+                else:
+                    found += [(i, j) for i in g1[0][:5] for j in g2[1][:5]]
+                    found += [(i, j) for i in g2[0][:5] for j in g1[1][:5]]
+    if not found:
+        return np.zeros((0, 2), dtype=np.int64)
+    return np.unique(np.array(found, dtype=np.int64), axis=0)
 
 
 def candidate_pairs(

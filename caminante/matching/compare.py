@@ -99,7 +99,7 @@ COMPARISONS: tuple[Comparison, ...] = (
             Level("similar", "partial", "similar place of origin"),
             Level("different", "differs", "different place of origin"),
         ),
-        frozenset({0}),
+        frozenset({0, 1}),
     ),
 )
 
@@ -119,9 +119,8 @@ def _gender_variant(x: str, y: str) -> bool:
 def _token_match(x: str, y: str, cutoff: float) -> bool:
     if x == y:
         return True
-    if _gender_variant(x, y):
-        return False
-    return _jw(x, y, prefix_weight=0.1) >= cutoff
+    # The similarity first (score_cutoff lets rapidfuzz stop early): most pairs fail it.
+    return _jw(x, y, prefix_weight=0.1, score_cutoff=cutoff) >= cutoff and not _gender_variant(x, y)
 
 
 _CACHE_MAX = 500_000
@@ -134,7 +133,7 @@ def _compare_given(a: Features, b: Features) -> int:
         return MISSING
     if a.gs == b.gs:
         return 0
-    key = (a.gs, b.gs)
+    key = (a.gs, b.gs) if a.gs < b.gs else (b.gs, a.gs)  # the level is symmetric
     level = _given_cache.get(key)
     if level is None:
         if len(_given_cache) >= _CACHE_MAX:
@@ -165,7 +164,7 @@ def _compare_family(a: Features, b: Features) -> int:
         return MISSING
     if a.fs == b.fs:
         return 0
-    key = (a.fs, b.fs)
+    key = (a.fs, b.fs) if a.fs < b.fs else (b.fs, a.fs)  # the level is symmetric
     level = _family_cache.get(key)
     if level is None:
         if len(_family_cache) >= _CACHE_MAX:
@@ -230,8 +229,9 @@ def _compare_doc(a: Features, b: Features) -> int:
     if a.doc == b.doc:
         return 0
     if abs(len(a.doc) - len(b.doc)) <= 1 and _osa(a.doc, b.doc, score_cutoff=1) <= 1:
-        # A different final digit or two is more likely a sibling's consecutive number.
-        if len(a.doc) == len(b.doc) and a.doc[:-2] == b.doc[:-2] and a.doc[-2:] != b.doc[-2:][::-1]:
+        # Numbers less than ten apart are more likely siblings' consecutive numbers (issued
+        # the same day) than a typing error.
+        if len(a.doc) == len(b.doc) and a.doc.isdigit() and b.doc.isdigit() and abs(int(a.doc) - int(b.doc)) < 10:
             return 2
         return 1
     return 2
@@ -254,9 +254,12 @@ def _swapped_fields(a: Features, b: Features) -> bool:
     if set(a.gp) & set(b.fp) and set(a.fp) & set(b.gp):
         return True
     # One name agrees across the fields, the other with a typing error (Campbel / Campbell).
-    cross_1 = bool(set(a.gp) & set(b.fp)) or any(_token_match(x, y, 0.9) for x in a.g for y in b.f if len(x) > 2)
-    cross_2 = bool(set(a.fp) & set(b.gp)) or any(_token_match(x, y, 0.9) for x in a.f for y in b.g if len(x) > 2)
-    return cross_1 and cross_2 and (bool(set(a.gp) & set(b.fp)) or bool(set(a.fp) & set(b.gp)))
+    exact_1, exact_2 = bool(set(a.gp) & set(b.fp)), bool(set(a.fp) & set(b.gp))
+    if not (exact_1 or exact_2):
+        return False
+    cross_1 = exact_1 or any(_token_match(x, y, 0.85) for x in a.g for y in b.f if len(x) > 2)
+    cross_2 = exact_2 or any(_token_match(x, y, 0.85) for x in a.f for y in b.g if len(x) > 2)
+    return cross_1 and cross_2
 
 
 def compare(a: Features, b: Features) -> tuple[int, ...]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from caminante.matching.blocking import candidate_pairs, feature_keys, sort_orders
+from caminante.matching.blocking import candidate_pairs, feature_keys, neighbour_pairs, sort_orders
 from caminante.matching.compare import COMPARISONS, MISSING, compare, tf_value
 from caminante.matching.model import LOG2E, Model, default_model
 from caminante.matching.record import Features, Record, prepare
@@ -140,6 +140,7 @@ def _cluster(
     pair_prob: dict[tuple[int, int], float],
     probability: object,
     conflict: Callable[[int, int], bool] | None = None,
+    vouches: Callable[[int, int], bool] | None = None,
 ) -> list[int]:
     """Greedy average-linkage clustering over edges at or above the threshold, strongest first.
     Two clusters merge only if the average probability across them is at or above the threshold
@@ -185,7 +186,7 @@ def _cluster(
             for x in mi:
                 for y in mj:
                     p = p_of(x, y)
-                    if p < CLUSTER_FLOOR and conflict(x, y):
+                    if p < CLUSTER_FLOOR and conflict(x, y) and not _bridged(x, y, mi, mj, vouches):
                         ok = False
                         break
                     total += p
@@ -203,6 +204,13 @@ def _cluster(
     return [find(x) for x in range(n)]
 
 
+def _bridged(x: int, y: int, mi: list[int], mj: list[int], vouches: Callable[[int, int], bool] | None) -> bool:
+    """A third record of the merged cluster vouches for both x and y (see `dedupe_features`)."""
+    if vouches is None:
+        return False
+    return any(z != x and z != y and vouches(z, x) and vouches(z, y) for z in (*mi, *mj))
+
+
 def dedupe(
     records: Sequence[Record],
     threshold: float = DEFAULT_THRESHOLD,
@@ -211,8 +219,10 @@ def dedupe(
 ) -> list[Match]:
     """Pairs of records of the same person, each pair once, with its match probability.
 
-    Records are clustered so that a pair is returned only if both records end up in the same
-    cluster and their own probability is at or above the threshold."""
+    Records are clustered (`_cluster`: edges at or above the threshold, no chaining of relatives
+    through a third record) and every pair of records in one cluster is returned, with the
+    pair's own probability as its score: two heavily mistyped copies of one record may score
+    below the threshold against each other while both clearly match the original."""
     feats = [prepare(r) for r in records]
     return dedupe_features(feats, threshold, model, train)
 
@@ -226,6 +236,10 @@ def dedupe_features(
     n = len(feats)
     model = (model or default_model()).with_frequencies(feats)
     pairs = candidate_pairs((feature_keys(x) for x in feats), orders=sort_orders(feats), n_records=n)
+    extra = neighbour_pairs(feats)
+    if len(extra):
+        codes = np.unique(np.concatenate([pairs[:, 0] * n + pairs[:, 1], extra[:, 0] * n + extra[:, 1]]))
+        pairs = np.stack([codes // n, codes % n], axis=1)
     if not len(pairs):
         return []
     levels = _levels(feats, feats, pairs)
@@ -250,7 +264,29 @@ def dedupe_features(
             return False
         return lv[0] >= 4 or (lv[2] == 5 and abs(a.year - b.year) >= 5)
 
-    roots = _cluster(n, pairs[strong], probs[strong], threshold, pair_prob, probability, relatives)
+    def vouches(z: int, x: int) -> bool:
+        """z is x on strong evidence of its own: the same identity number, or given names,
+        family names and date of birth all agreeing (spelling or typing differences allowed, not
+        a dropped or extra given name, which is how two siblings' names can both match a third).
+        Two records that look like relatives (a replaced given name, another identity number)
+        still join one cluster when a third record vouches for each of them; a vague third
+        record (a given name or the date missing) never does, so twins are not chained."""
+        if probability_cached(z, x) < DIRECT_PAIR:
+            return False
+        lv = compare(feats[z], feats[x])
+        if lv[5] == 0:
+            return True
+        names = lv[0] in (0, 1, 3) and 0 <= lv[1] <= 4
+        return names and (lv[2] in (0, 1, 2) or lv[5] == 1)
+
+    def probability_cached(i: int, j: int) -> float:
+        key = (i, j) if i < j else (j, i)
+        p = pair_prob.get(key)
+        if p is None:
+            p = pair_prob[key] = probability(*key)
+        return p
+
+    roots = _cluster(n, pairs[strong], probs[strong], threshold, pair_prob, probability, relatives, vouches)
     by_root: dict[int, list[int]] = {}
     for i, r in enumerate(roots):
         by_root.setdefault(r, []).append(i)
@@ -265,8 +301,7 @@ def dedupe_features(
                 p = pair_prob.get((i, j))
                 if p is None:
                     p = probability(i, j)
-                if p >= threshold:
-                    out.append(Match(feats[i].rid, feats[j].rid, p))
+                out.append(Match(feats[i].rid, feats[j].rid, p))
     return out
 
 
@@ -293,6 +328,9 @@ def link_features(
 ) -> list[Match]:
     model = (model or default_model()).with_frequencies(fb)
     pairs = cross_pairs([feature_keys(x) for x in fa], [feature_keys(x) for x in fb])
+    extra = neighbour_pairs(fa, others=fb)
+    if len(extra):
+        pairs = np.unique(np.concatenate([pairs.reshape(-1, 2), extra]), axis=0)
     if not len(pairs):
         return []
     levels = _levels(fa, fb, pairs)

@@ -73,7 +73,7 @@ class Model:
     match_rate: float = 0.5
     household_cap: float = -4.5
     calibration: tuple[float, float] = (1.0, 0.0)
-    tf_min_records: int = 2000
+    tf_min_records: int = 1000
     tf: dict[int, dict[str, float]] = field(default_factory=dict, compare=False, repr=False)
     _w: tuple[tuple[float, ...], ...] = field(default=(), compare=False, repr=False)
 

@@ -202,3 +202,76 @@ def test_vectorised_scores_equal_scalar_scores():
     vec = score_pairs(model, feats, feats, pairs, levels, 5000)
     for (i, j), p in zip(pairs.tolist(), vec.tolist(), strict=True):
         assert abs(p - model.probability(feats[i], feats[j], 5000)) < 1e-9
+
+
+def _clusters(pairs):
+    clusters: dict[str, set[str]] = {}
+    for a, b in pairs:
+        merged = clusters.get(a, {a}) | clusters.get(b, {b})
+        for x in merged:
+            clusters[x] = merged
+    return clusters
+
+
+def test_mistyped_document_is_compared_even_when_no_key_is_shared():
+    from caminante.matching.blocking import neighbour_pairs
+
+    a = rec("a", "Imogen", "Akroyd", D(1936, 12, 18), document_number="4817613")
+    b = rec("b", "Imzogen", "Akroyd", D(1930, 12, 6), document_number="4816613")
+    other = rec("c", "Pedro", "Ramírez", D(1980, 1, 1), document_number="9990001")
+    assert not blocking_keys(a) & blocking_keys(b)
+    feats = [prepare(r) for r in (a, b, other)]
+    assert [0, 1] in neighbour_pairs(feats).tolist()
+    pairs = {frozenset((m.record_id_a, m.record_id_b)) for m in dedupe([a, b, other])}
+    assert frozenset(("a", "b")) in pairs
+
+
+def test_consecutive_documents_differ_but_a_mistyped_digit_is_a_typo():
+    a = prepare(rec("a", "Ana", "Rojas", document_number="24567890"))
+    sibling = prepare(rec("b", "Ana", "Rojas", document_number="24567893"))
+    typo = prepare(rec("c", "Ana", "Rojas", document_number="24567850"))
+    transposed = prepare(rec("d", "Ana", "Rojas", document_number="24567809"))
+    assert compare(a, sibling)[5] == 2
+    assert compare(a, typo)[5] == 1
+    assert compare(a, transposed)[5] == 1
+
+
+def test_swapped_name_fields_with_a_typing_error_on_the_crossed_name():
+    a = prepare(rec("a", "White", "Jscob", D(1959, 2, 28)))
+    b = prepare(rec("b", "Jacob", "White", D(1959, 2, 28)))
+    assert compare(a, b)[:2] == (3, 4)
+
+
+def test_copies_of_one_record_are_one_cluster_even_if_they_score_low_together():
+    org = rec("o", "Amber", "Neumann", D(1988, 11, 19), document_number="9872778", place_of_origin="Hendra")
+    copy1 = rec("c1", "Amber", "Neumann", D(1900, 2, 14), document_number="9872778", place_of_origin="Hendra")
+    copy2 = rec("c2", "Amper", "Neumann", D(1988, 11, 19), document_number="9872770", place_of_origin="Hendrs")
+    f1, f2 = prepare(copy1), prepare(copy2)
+    assert default_model().probability(f1, f2, 3) < 0.5
+    pairs = {frozenset((m.record_id_a, m.record_id_b)) for m in dedupe([org, copy1, copy2])}
+    assert pairs == {frozenset(("o", "c1")), frozenset(("o", "c2")), frozenset(("c1", "c2"))}
+
+
+def test_twins_not_chained_through_a_record_that_matches_both():
+    # "Ana" (a dropped second given name) matches both twins, but is no evidence that they are
+    # one person: the twins stay apart, as does a replaced given name with another document.
+    t1 = rec("t1", "Ana María", "Rojas Díaz", D(2001, 5, 5), document_number="25111222", phone="+584141111111")
+    t2 = rec("t2", "Ana Sofía", "Rojas Díaz", D(2001, 5, 5), document_number="25999888", phone="+584141111111")
+    ana = rec("v", "Ana", "Rojas Díaz", D(2001, 5, 5), phone="+584141111111")
+    t1b = rec("t1b", "Ana Maria", "Rojas", D(2001, 5, 5), document_number="25111222")
+    pairs = [(m.record_id_a, m.record_id_b) for m in dedupe([t1, t2, ana, t1b])]
+    assert not ({"t1", "t2"} <= _clusters(pairs).get("t1", {"t1"}))
+    assert frozenset(("t1", "t1b")) in {frozenset(p) for p in pairs}
+
+
+def test_a_record_vouched_for_joins_despite_a_copy_that_looks_like_a_relative():
+    # The copy with a replaced given name is tied to the original by the identity number, the
+    # copy with a replaced number by its names and date of birth: one person, though the two
+    # copies look like siblings to each other.
+    org = rec("o", "Erin", "Maynard", D(1997, 4, 30), document_number="7429462", place_of_origin="Little River")
+    renamed = rec("r", "Hayley", "Maynard", D(1997, 4, 30), document_number="7429462", place_of_origin="Little River")
+    renumbered = rec("n", "Erin", "Maynard", D(1997, 4, 30), document_number="1815999", place_of_origin="Little Rivre")
+    fr, fn = prepare(renamed), prepare(renumbered)
+    assert default_model().probability(fr, fn, 3) < 0.1
+    pairs = [(m.record_id_a, m.record_id_b) for m in dedupe([org, renamed, renumbered])]
+    assert _clusters(pairs).get("o") == {"o", "r", "n"}
