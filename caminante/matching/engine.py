@@ -277,7 +277,10 @@ def dedupe_features(
         if lv[5] == 0:
             return True
         names = lv[0] in (0, 1, 3) and 0 <= lv[1] <= 4
-        return names and (lv[2] in (0, 1, 2) or lv[5] == 1)
+        if names and (lv[2] in (0, 1, 2) or lv[5] == 1):
+            return True
+        # A replaced family name: the same given names, date of birth and place.
+        return lv[0] in (0, 1) and lv[1] >= 0 and lv[2] == 0 and lv[7] in (0, 1)
 
     def probability_cached(i: int, j: int) -> float:
         key = (i, j) if i < j else (j, i)
