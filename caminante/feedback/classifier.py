@@ -14,15 +14,25 @@ sensitive lexicon (sexual exploitation and abuse, misconduct of staff or volunte
 protection, threats) marks the item sensitive even when another category wins, and a weaker cue
 (someone "touched", "asked for something in exchange", "afraid") marks it "to be clarified", so it
 still goes to the confidential queue until a focal point has read it.
+
+On top of the rules, a statistical layer (see the end of this module: character n-gram naive Bayes
+trained at first use from the labelled files in data/) decides what the rules are not sure of, and
+sends an item "to be clarified" when its probability of being sensitive passes a low threshold.
+`classify_rules` is the lexicon and rules alone.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass, field
+from pathlib import Path
 
-VERSION = "lexicon-1"
+import numpy as np
+
+RULES_VERSION = "lexicon-1"
+VERSION = "lexicon-1+nb-1"
 
 SENSITIVE = "sensitive"
 NOT_SENSITIVE = "not_sensitive"
@@ -875,6 +885,9 @@ LEXICON: dict[str, list[tuple[str, int]]] = {
     ],
 }
 
+# The lexicon without repeated cues (a cue listed twice in a category counts once).
+_LEXICON_CUES = {category: list(dict(cues).items()) for category, cues in LEXICON.items()}
+
 # Weak cues: alone they do not prove a sensitive report, but the item goes to the confidential
 # queue "to be clarified" until a focal point has read it.
 CLARIFY_CUES = (
@@ -1427,16 +1440,23 @@ class Suggestion:
         return self.sensitivity != NOT_SENSITIVE
 
 
-def classify(text: str, language: str | None = None) -> Suggestion:
-    norm = normalize(text)
-    language = language or detect_language(text)
+def lexicon_scores(norm: str) -> tuple[dict[str, int], list[str]]:
+    """The weight of the lexicon's hits per category in a normalized text, and the cues hit."""
     scores: dict[str, int] = {}
     matched: list[str] = []
-    for category, cues in LEXICON.items():
-        for cue, weight in dict(cues).items():
-            if _hits(norm, cue):
+    for category, cues in _LEXICON_CUES.items():
+        for cue, weight in cues:
+            if f" {cue}" in norm:
                 scores[category] = scores.get(category, 0) + weight
                 matched.append(cue)
+    return scores, matched
+
+
+def classify_rules(text: str, language: str | None = None) -> Suggestion:
+    """The lexicon and rules alone (version "lexicon-1"), without the statistical layer."""
+    norm = normalize(text)
+    language = language or detect_language(text)
+    scores, matched = lexicon_scores(norm)
     words = norm.replace("?", " ").replace("¿", " ").split()
     is_question = "?" in norm or "¿" in norm or any(norm.startswith(f" {w} ") for w in QUESTION_WORDS)
     sensitive_hit = any(scores.get(c, 0) >= 2 for c in SENSITIVE_CATEGORIES)
@@ -1470,7 +1490,7 @@ def classify(text: str, language: str | None = None) -> Suggestion:
         category = max(rumour, key=lambda c: _rank(c, scores[c])) if rumour else "o_perception"
         if sensitive_hit or rule:
             # A rumour of misconduct: still read by a focal point first.
-            return Suggestion("observation", category, TO_CLARIFY, 0.3, language, tuple(matched))
+            return Suggestion("observation", category, TO_CLARIFY, 0.3, language, tuple(matched), RULES_VERSION)
     if sensitive_hit:
         sensitivity = SENSITIVE
     elif rule:
@@ -1484,4 +1504,177 @@ def classify(text: str, language: str | None = None) -> Suggestion:
         sensitivity = NOT_SENSITIVE
     total = sum(scores.values())
     confidence = round(scores.get(category, 0) / total, 2) if total else 0.3
-    return Suggestion(CATEGORY_TYPE[category], category, sensitivity, confidence, language, tuple(matched))
+    return Suggestion(
+        CATEGORY_TYPE[category], category, sensitivity, confidence, language, tuple(matched), RULES_VERSION
+    )
+
+
+# ---- statistical layer ------------------------------------------------------------------------
+#
+# The lexicon only knows the words someone wrote into it; on wording nobody tuned it for it found
+# about six sensitive reports in ten. A naive Bayes model over character n-grams (robust to
+# misspellings and to the endings of es/pt/en words) and word pairs, trained at first use from the
+# labelled files shipped in data/ (and, when given, from the decisions people took), adds what the
+# examples teach. The rules keep the last word where they are sure (a strong sensitive cue); the
+# model decides the rest, and a sensitive probability above a low threshold sends the item to the
+# confidential queue "to be clarified": a person reads it before anything else happens.
+
+DATA = Path(__file__).parent / "data"
+# The files the shipped model learns from ("unseen" is never among them: it measures the model).
+TRAINING_KINDS = ("labelled", "holdout", "fresh", "blind", "train")
+
+
+@dataclass(frozen=True)
+class TrainingRow:
+    text: str
+    category: str
+    sensitivity: str = NOT_SENSITIVE
+    language: str = ""
+
+
+def read_rows(kind: str, languages: tuple[str, ...] = ("es", "pt", "en")) -> list[TrainingRow]:
+    """The rows of data/{kind}_{language}.txt (`category|sensitivity|text`, # comments)."""
+    rows = []
+    for language in languages:
+        path = DATA / f"{kind}_{language}.txt"
+        if not path.exists():
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip() or line.startswith("#"):
+                continue
+            category, sensitivity, text = line.split("|", 2)
+            if category not in CATEGORY_TYPE:
+                raise ValueError(f"{path.name}: unknown category {category!r}")
+            rows.append(TrainingRow(text, category, sensitivity, language))
+    return rows
+
+
+def features(norm: str) -> set[str]:
+    """Character 3- to 5-grams inside each word (with its edges marked) and pairs of words."""
+    words = norm.replace("?", " ").replace("¿", " ").split()
+    found: set[str] = set()
+    for word in words:
+        padded = f"<{word}>"
+        for n in (3, 4, 5):
+            for i in range(len(padded) - n + 1):
+                found.add(padded[i : i + n])
+    for first, second in zip(words, words[1:], strict=False):
+        found.add(f"{first}_{second}")
+    if "?" in norm or "¿" in norm:
+        found.add("<?>")
+    return found
+
+
+CATEGORIES = tuple(CATEGORY_TYPE)
+_SENSITIVE_MASK = np.array([c in SENSITIVE_CATEGORIES for c in CATEGORIES])
+
+
+class NaiveBayes:
+    """Multinomial naive Bayes over the presence of features, equal priors per category (a rare
+    category such as trafficking must not lose to the frequent ones by count alone), smoothed by
+    `alpha`; `temperature` softens the probabilities (overlapping n-grams are not independent, so
+    the raw model is far too sure of itself)."""
+
+    def __init__(self, alpha: float = 0.05, temperature: float = 12.0) -> None:
+        self.alpha = alpha
+        self.temperature = temperature
+        self.index: dict[str, int] = {}
+        self.weights = np.zeros((0, len(CATEGORIES)))
+        self.base = np.zeros(len(CATEGORIES))
+        self.trained_on = 0
+
+    def fit(self, rows: list[TrainingRow]) -> NaiveBayes:
+        docs = [(features(normalize(row.text)), CATEGORIES.index(row.category)) for row in rows]
+        for feats, _ in docs:
+            for f in feats:
+                self.index.setdefault(f, len(self.index))
+        counts = np.zeros((len(self.index), len(CATEGORIES)))
+        for feats, c in docs:
+            counts[[self.index[f] for f in feats], c] += 1
+        totals = counts.sum(axis=0) + self.alpha * len(self.index)
+        # Log-probability of each feature per category; categories without examples stay flat.
+        self.base = np.log(self.alpha / totals)
+        self.weights = np.log((counts + self.alpha) / totals) - self.base
+        self.trained_on = len(rows)
+        return self
+
+    def proba(self, norm: str) -> np.ndarray:
+        rows = [self.index[f] for f in features(norm) if f in self.index]
+        logits = self.weights[rows].sum(axis=0) + len(rows) * self.base if rows else np.zeros(len(CATEGORIES))
+        logits = logits / self.temperature
+        logits -= logits.max()
+        exp = np.exp(logits)
+        proba: np.ndarray = exp / exp.sum()
+        return proba
+
+
+def train(
+    extra: list[TrainingRow] | tuple[TrainingRow, ...] = (), kinds: tuple[str, ...] = TRAINING_KINDS
+) -> NaiveBayes:
+    """A model trained on the shipped files of `kinds` plus `extra` rows (e.g. people's decisions)."""
+    rows = [row for kind in kinds for row in read_rows(kind)]
+    return NaiveBayes().fit(rows + list(extra))
+
+
+_model: NaiveBayes | None = None
+_model_lock = threading.Lock()
+
+
+def default_model() -> NaiveBayes:
+    """The shipped model, trained once per process at first use (well under a second)."""
+    global _model
+    if _model is None:
+        with _model_lock:
+            if _model is None:
+                _model = train()
+    return _model
+
+
+def learn(corrections: list[TrainingRow] | tuple[TrainingRow, ...]) -> NaiveBayes:
+    """Retrain the shipped model with the decisions people took (text and final category), so that
+    the next suggestions learn from them; returns the new model. Call it from a periodic job."""
+    global _model
+    model = train(corrections)
+    with _model_lock:
+        _model = model
+    return model
+
+
+# Thresholds on the model's probability that an item is sensitive (the sum over the sensitive
+# categories): above CONFIDENT the item is suggested sensitive, above CLARIFY it still goes to the
+# confidential queue "to be clarified". Chosen by leave-one-set-out cross-validation
+# (bench/feedback/classifier.py --cv), biased to recall.
+CONFIDENT = 0.75
+CLARIFY = 0.4
+# How much a strong lexicon hit (weight >= 2), and the category the rules chose, add to a
+# category's probability.
+RULE_BONUS = 0.25
+
+
+def classify(text: str, language: str | None = None, *, model: NaiveBayes | None = None) -> Suggestion:
+    """Suggest type, category and sensitivity: the lexicon and rules, then the statistical layer."""
+    rules = classify_rules(text, language)
+    model = model or default_model()
+    norm = normalize(text)
+    proba = model.proba(norm)
+    combined = proba.copy()
+    scores, _ = lexicon_scores(norm)
+    for category, score in scores.items():
+        if score >= 2:
+            combined[CATEGORIES.index(category)] += RULE_BONUS
+    combined[CATEGORIES.index(rules.category)] += RULE_BONUS
+    p_sensitive = float(proba[_SENSITIVE_MASK].sum())
+    if rules.sensitivity == SENSITIVE:
+        category, sensitivity = rules.category, SENSITIVE
+    else:
+        category = CATEGORIES[int(np.argmax(combined))]
+        if p_sensitive >= CONFIDENT:
+            sensitive = [i for i, c in enumerate(CATEGORIES) if c in SENSITIVE_CATEGORIES]
+            category = CATEGORIES[max(sensitive, key=lambda i: combined[i])]
+            sensitivity = SENSITIVE
+        elif p_sensitive >= CLARIFY or rules.sensitivity == TO_CLARIFY or category in SENSITIVE_CATEGORIES:
+            sensitivity = TO_CLARIFY
+        else:
+            sensitivity = NOT_SENSITIVE
+    confidence = round(float(min(1.0, combined[CATEGORIES.index(category)] / combined.sum())), 2)
+    return Suggestion(CATEGORY_TYPE[category], category, sensitivity, confidence, rules.language, rules.matched)

@@ -1,12 +1,15 @@
 """The labelled set of feedback (es/pt/en) used by the classifier's benchmark, tests and the demo.
 Pure: no Django import."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .classifier import CATEGORY_TYPE, Suggestion, classify
+from .classifier import CATEGORY_TYPE, NaiveBayes, Suggestion, classify, classify_rules
 
 DATA = Path(__file__).parent / "data"
+# The benchmark sets, in the order they were written (each before the revision that followed it).
+KINDS = ("labelled", "holdout", "fresh", "blind")
 
 
 @dataclass(frozen=True)
@@ -21,7 +24,8 @@ class Example:
 def load(languages=("es", "pt", "en"), kind: str = "labelled") -> list[Example]:
     """kind: "labelled" (the set the lexicon was written against), "holdout" (held out from the first
     lexicon, then used to design the co-occurrence rules) or "fresh" (written after that, then used for a
-    second revision) or "blind" (written after the second revision, never used to change it)."""
+    second revision) or "blind" (written after the second revision, never used to change it); the
+    statistical layer is trained on these four and on "train" (written for it). See KINDS."""
     examples = []
     for language in languages:
         for line in (DATA / f"{kind}_{language}.txt").read_text(encoding="utf-8").splitlines():
@@ -73,11 +77,17 @@ class Scores:
         }
 
 
-def evaluate(examples: list[Example]) -> dict[str, Scores]:
-    """Scores per language and for all ("all")."""
+def evaluate(examples: list[Example], model: NaiveBayes | None = None, rules_only: bool = False) -> dict[str, Scores]:
+    """Scores per language and for all ("all"): of the shipped classifier, of the rules alone, or of
+    the rules with a given model (cross-validation)."""
+    suggest: Callable[[str, str], Suggestion]
+    if rules_only:
+        suggest = classify_rules
+    else:
+        suggest = lambda text, language: classify(text, language, model=model)  # noqa: E731
     scores: dict[str, Scores] = {"all": Scores()}
     for example in examples:
-        suggestion = classify(example.text, example.language)
+        suggestion = suggest(example.text, example.language)
         scores.setdefault(example.language, Scores()).add(example, suggestion)
         scores["all"].add(example, suggestion)
     return scores
