@@ -256,13 +256,13 @@ def test_results_with_small_cells_suppressed(users, sp_co, number):
         Entitlement.objects.filter(cycle=cycle).order_by("person__given_names").values_list("person__code", flat=True)
     )
     for code in codes[:4]:
-        pdm.record_in_person(users["volunteer.co"], code, _entry())
+        pdm.record_in_person(users["volunteer.co"], code, _entry({"comment": "La cajera fue amable"}))
     officer = _client(users["officer.co"])
     url = reverse("cash-programme-pdm", args=[prog.pk])
     results = pdm.results(prog)
     assert results.respondents == 4 and results.suppressed and results.received_full is None
     page = officer.get(url).content.decode()
-    assert 'id="pdm-suppressed"' in page and 'id="pdm-full"' not in page
+    assert 'id="pdm-suppressed"' in page and 'id="pdm-full"' not in page and "amable" not in page
     # six more: 10 respondents, 2 of them asked for something in exchange, 3 did not get it all
     for i, code in enumerate(codes[4:10]):
         extra = {"satisfaction": "3"}
@@ -285,6 +285,10 @@ def test_results_with_small_cells_suppressed(users, sp_co, number):
     assert results.sent == 8 and results.in_person == 10 and results.response_rate == Decimal("0.0")
     page = officer.get(url).content.decode()
     assert 'id="pdm-full"' in page and ("70,0" in page or "70.0" in page) and "&lt; 5" in page
+    assert page.count("La cajera fue amable") == 4  # the comments, without names, read audited
+    assert AuditEvent.objects.filter(action="cash.pdm.comments.view").count() == 1
+    analyst = _client(users["analyst"]).get(url).content.decode()
+    assert 'id="pdm-full"' in analyst and "amable" not in analyst  # aggregates only
 
 
 def test_permissions(users, sp_co, number):

@@ -401,16 +401,7 @@ def _report_exchange(response: PdmResponse, lang: str, service_point=None) -> st
 
 
 def _open_response_id(contact):
-    from caminante.registry.models import Person
-
-    if contact.person_id:
-        people = [contact.person_id]
-    else:
-        people = list(
-            Person.objects.filter(
-                national_society_id=contact.national_society_id, phone_e164="+" + contact.address
-            ).values_list("pk", flat=True)[:5]
-        )
+    people = _people_of(contact)
     if not people:
         return None
     return (
@@ -463,15 +454,42 @@ def chat_turn(contact, *, text: str, button: str, lang: str) -> dict | None:
         return turn
 
 
+def _people_of(contact) -> set:
+    """The contact's linked person, and whoever else of the household was registered with this number."""
+    from caminante.registry.models import Person
+
+    people = set(
+        Person.objects.filter(
+            national_society_id=contact.national_society_id, phone_e164="+" + contact.address
+        ).values_list("pk", flat=True)[:10]
+    )
+    if contact.person_id:
+        people.add(contact.person_id)
+    return people
+
+
 def erase_comments(contact) -> int:
-    """The person asked for their conversation data to be deleted: their PDM comments go too."""
-    if contact is None or not contact.person_id:
+    """The person asked for their conversation data to be deleted: the comments they wrote in the
+    survey over WhatsApp go too (the answers to the closed questions stay, with no text)."""
+    if contact is None or contact.channel != "whatsapp":
         return 0
     return (
-        PdmResponse.objects.filter(entitlement__person_id=contact.person_id)
+        PdmResponse.objects.filter(entitlement__person_id__in=_people_of(contact), via=PdmResponse.Via.WHATSAPP)
         .exclude(comment_encrypted="")
         .update(comment_encrypted="")
     )
+
+
+def comments(programme: Programme, limit: int = 50) -> list[tuple]:
+    """The free comments (newest first), without names: (cycle number, date, text). Shown only
+    when the programme has at least MIN_CELL complete answers; the caller audits the read."""
+    rows = (
+        PdmResponse.objects.filter(round__survey__programme=programme, status=PdmResponse.Status.COMPLETED)
+        .exclude(comment_encrypted="")
+        .select_related("round__cycle")
+        .order_by("-completed_at")[:limit]
+    )
+    return [(r.round.cycle.number, r.completed_at, r.comment) for r in rows]
 
 
 def in_person_target(user, person_code: str) -> Entitlement:

@@ -639,12 +639,19 @@ def programme_pdm(request, programme_id):
         PdmRound.objects.filter(survey__programme=programme).select_related("cycle").order_by("cycle__number")
     )
     by_cycle = [(r, pdm.results(programme, r.cycle)) for r in rounds]
+    results = pdm.results(programme)
+    comments = []
+    if request.user.role in READ and not results.suppressed:  # free text: not for the regional analyst
+        comments = pdm.comments(programme)
+        if comments:
+            audit.record(request.user, "cash.pdm.comments.view", programme, data={"count": len(comments)})
     return render(
         request,
         "cash/pdm_results.html",
         {
             "programme": programme,
-            "results": pdm.results(programme),
+            "results": results,
+            "comments": comments,
             "by_cycle": by_cycle,
             "form": form,
             "can_manage": can_manage,
