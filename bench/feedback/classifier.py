@@ -7,6 +7,8 @@ reports (share sent to the confidential queue: suggested "sensitive" or "to be c
 strict: suggested "sensitive"), and the share of ordinary items sent there anyway. "model=shipped"
 is the classifier as it runs (lexicon and rules, then the statistical layer trained on every
 shipped set: on those sets the figures are in-sample); "model=rules" is the lexicon and rules alone.
+The "unseen" set (written by someone who never saw the classifier) is never trained on: only
+aggregate figures are printed for it, never its items.
 
 --cv adds the honest figures for the four shipped sets: leave-one-set-out (the model is trained on
 the three other sets and the training file, then tested on the fourth) and a grouped 5-fold
@@ -22,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from caminante.feedback import classifier  # noqa: E402
-from caminante.feedback.labelled import KINDS, Example, Scores, evaluate, load  # noqa: E402
+from caminante.feedback.labelled import DATA, EVALUATION_KINDS, KINDS, Example, Scores, evaluate, load  # noqa: E402
 
 
 def line(label: str, language: str, scores: Scores) -> str:
@@ -89,7 +91,10 @@ def main() -> None:
     print(
         f"feedback-classifier training={trained * 1000:.0f}ms examples={model.trained_on} features={len(model.index)}"
     )
-    for kind in KINDS:
+    for kind in EVALUATION_KINDS:
+        if not all((DATA / f"{kind}_{language}.txt").exists() for language in ("es", "pt", "en")):
+            print(f"feedback-classifier set={kind} missing")
+            continue
         for variant in ("shipped", "rules"):
             for language, scores in evaluate(load(kind=kind), rules_only=variant == "rules").items():
                 print(line(f"set={kind} model={variant}", language, scores))
