@@ -1455,8 +1455,10 @@ def lexicon_scores(norm: str) -> tuple[dict[str, int], list[str]]:
 def classify_rules(text: str, language: str | None = None) -> Suggestion:
     """The lexicon and rules alone (version "lexicon-1"), without the statistical layer."""
     norm = normalize(text)
-    language = language or detect_language(text)
-    scores, matched = lexicon_scores(norm)
+    return _classify_rules(norm, language or detect_language(text), *lexicon_scores(norm))
+
+
+def _classify_rules(norm: str, language: str, scores: dict[str, int], matched: list[str]) -> Suggestion:
     words = norm.replace("?", " ").replace("¿", " ").split()
     is_question = "?" in norm or "¿" in norm or any(norm.startswith(f" {w} ") for w in QUESTION_WORDS)
     sensitive_hit = any(scores.get(c, 0) >= 2 for c in SENSITIVE_CATEGORIES)
@@ -1653,12 +1655,12 @@ RULE_BONUS = 0.25
 
 def classify(text: str, language: str | None = None, *, model: NaiveBayes | None = None) -> Suggestion:
     """Suggest type, category and sensitivity: the lexicon and rules, then the statistical layer."""
-    rules = classify_rules(text, language)
-    model = model or default_model()
     norm = normalize(text)
+    scores, matched = lexicon_scores(norm)
+    rules = _classify_rules(norm, language or detect_language(text), scores, matched)
+    model = model or default_model()
     proba = model.proba(norm)
     combined = proba.copy()
-    scores, _ = lexicon_scores(norm)
     for category, score in scores.items():
         if score >= 2:
             combined[CATEGORIES.index(category)] += RULE_BONUS
