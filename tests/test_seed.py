@@ -11,10 +11,18 @@ from django.urls import reverse
 
 from caminante.assistance.models import AnonymousTally, ServiceDelivery
 from caminante.core.demo import DEMO_PASSWORD, SERVICE_POINTS
-from caminante.core.models import AuditEvent, ServicePoint, User
+from caminante.core.models import AuditEvent, NationalSociety, ServicePoint, User
 from caminante.core.roles import STAFF_ROLES, Role
 from caminante.matching.normalize import normalize_document
-from caminante.registry.models import Consent, Household, Membership, Person, PersonServicePoint
+from caminante.registry.models import (
+    Consent,
+    DuplicateCandidate,
+    DuplicateStatus,
+    Household,
+    Membership,
+    Person,
+    PersonServicePoint,
+)
 from caminante.registry.selectors import search_people
 from caminante.registry.services import name_keys
 from tests.builders import fast_hashing  # noqa: F401
@@ -97,12 +105,14 @@ def test_demo_volunteer_logs_in_and_sees_today(demo):
 
 
 def test_demo_people_are_complete_and_consistent(demo):
-    assert Person.objects.count() == 300
-    # Exactly one head per household, every person in one household.
+    # 300 people in households, and a few heads registered a second time alone (registry demo).
+    assert Person.objects.filter(memberships__isnull=False).count() == 300
+    assert Person.objects.count() == 300 + Person.objects.filter(memberships__isnull=True).count()
+    # Exactly one head per household, every generated person in one household.
     heads = Household.objects.annotate(h=Count("members", filter=Q(members__relationship="head")))
     assert set(heads.values_list("h", flat=True)) == {1}
     assert Membership.objects.count() == 300
-    assert PersonServicePoint.objects.count() == 300
+    assert PersonServicePoint.objects.count() == Person.objects.count()
     assert not Person.objects.exclude(consents__purpose="assistance").exists()
     assert Person.objects.filter(nationality="VE").count() > 200
     for person in Person.objects.all():
@@ -129,6 +139,28 @@ def test_demo_people_are_found_by_a_misspelled_name(demo):
     query = f"{given} {person.family_name_2} {person.family_name_1}".lower()  # swapped, no accents
     query = query.translate(str.maketrans("áéíóú", "aeiou")).replace("y", "i")
     assert person in search_people(datamanager, query)
+
+
+def test_demo_duplicates_review_queue_has_realistic_pairs(demo):
+    """Heads of household registered again elsewhere, re-typed: the review queue is not empty."""
+    copies = list(Person.objects.filter(memberships__isnull=True))
+    assert 2 <= len(copies) <= 2 * NationalSociety.objects.count()
+    assert "registered a second time" in demo
+    open_pairs = DuplicateCandidate.objects.filter(status=DuplicateStatus.OPEN)
+    for copy in copies:
+        pair = open_pairs.get(Q(person_a=copy) | Q(person_b=copy))
+        original = pair.person_b if pair.person_a_id == copy.pk else pair.person_a
+        assert original.national_society_id == copy.national_society_id
+        if ServicePoint.objects.filter(national_society_id=copy.national_society_id).count() > 1:
+            assert original.service_point_id != copy.service_point_id  # registered again elsewhere
+        assert original.full_name != copy.full_name and original.birth_date == copy.birth_date
+    datamanager = User.objects.get(username="datamanager.co")
+    colombian = [c for c in copies if c.national_society_id == datamanager.national_society_id]
+    client = Client()
+    client.force_login(datamanager)
+    page = client.get(reverse("duplicates"))
+    assert page.status_code == 200
+    assert colombian and all(c.full_name in page.content.decode() for c in colombian)
 
 
 def test_seed_demo_twice_adds_nothing(demo, settings):
