@@ -113,6 +113,27 @@ def test_sent_only_to_consented_recipients_through_notify(users, sp_co, number, 
         pdm.send_survey(users["officer.co"], cycle)
 
 
+def test_nobody_who_opted_out_and_no_message_without_a_whatsapp_number(users, sp_co, number, client):
+    prog, cycle = world(users, sp_co, extra_consenting=1)
+    say(client, meta.text("BAJA"))  # PHONE_A opts out of our messages
+    round_ = pdm.send_survey(users["officer.co"], cycle)
+    assert (round_.eligible, round_.sent) == (1, 1)
+    assert [r.to for r in pdm_outbox()] == ["573005551000"]
+    # a National Society without a WhatsApp number: the round opens (answers at the HSP), nothing is sent
+    other = programme(users["officer.co"], name="Sin número")
+    approved(
+        users["officer.co"],
+        second_officer(sp_co.national_society, "officer3"),
+        other,
+        [household(users["volunteer.co"], "Dora", "Cinco", phone="+573005559999", whatsapp=True, consents=WA)],
+    )
+    WhatsAppNumber.objects.all().delete()
+    round_ = pdm.send_survey(users["officer.co"], ended(other.cycles.get()))
+    assert (round_.eligible, round_.sent) == (0, 0) and pdm_outbox().count() == 1
+    dora = Entitlement.objects.get(cycle__programme=other).person
+    assert pdm.record_in_person(users["volunteer.co"], dora.code, _entry()).status == "completed"
+
+
 def test_not_before_the_cycle_ends(users, sp_co, number):
     prog, cycle = world(users, sp_co)
     Cycle.objects.filter(pk=cycle.pk).update(ends_on=timezone.localdate())

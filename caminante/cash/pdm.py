@@ -235,19 +235,32 @@ def configure(user, programme: Programme, *, sample_percent: int, auto_send: boo
 
 
 def consenting_recipients(cycle: Cycle) -> list[Entitlement]:
-    """The cycle's entitlements whose person has a WhatsApp phone and a standing WhatsApp consent."""
+    """The cycle's entitlements whose person has a WhatsApp phone and a standing WhatsApp consent,
+    and whose number has not opted out of our messages (BAJA / STOP)."""
+    from caminante.channels.models import Channel, Contact
+    from caminante.channels.services import address_hash, digits
     from caminante.registry.models import Consent, ConsentPurpose
 
     consented = Consent.objects.filter(purpose=ConsentPurpose.WHATSAPP, granted=True, withdrawn_at__isnull=True).values(
         "person_id"
     )
-    return list(
+    entitlements = list(
         Entitlement.objects.filter(cycle=cycle, person_id__in=consented)
         .exclude(person__phone_e164="")
         .filter(person__phone_is_whatsapp=True)
         .select_related("person")
         .order_by("pk")
     )
+    hashes = {e.pk: address_hash(digits(e.person.phone_e164)) for e in entitlements}
+    opted_out = set(
+        Contact.objects.filter(
+            national_society_id=cycle.programme.national_society_id,
+            channel=Channel.WHATSAPP,
+            opted_out=True,
+            address_hash__in=set(hashes.values()),
+        ).values_list("address_hash", flat=True)
+    )
+    return [e for e in entitlements if hashes[e.pk] not in opted_out]
 
 
 def sample(entitlements: list, percent: int, seed: str) -> list:
