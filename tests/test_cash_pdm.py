@@ -1,10 +1,8 @@
 # ruff: noqa: F811 - pytest fixtures imported from tests.fakes
 """Post-distribution monitoring: sampling, sending through notify, answers over the signed
 webhook, the confidential report, the volunteer's form, results with small cells suppressed,
-permissions; and the vendor statement as XLSX matching the CSV to the cent."""
+permissions."""
 
-import csv
-import io
 from datetime import timedelta
 from decimal import Decimal
 
@@ -13,9 +11,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import load_workbook
 
-from caminante.cash import pdm, services
+from caminante.cash import pdm
 from caminante.cash.models import Cycle, Entitlement, PdmResponse, PdmRound
 from caminante.channels.models import WhatsAppNumber
 from caminante.core import outbox
@@ -27,7 +24,7 @@ from caminante.registry.models import ConsentPurpose
 from tests.builders import fast_hashing  # noqa: F401
 from tests.fakes import meta
 from tests.fakes.graph import fake_graph  # noqa: F401
-from tests.test_cash_helpers import approved, household, programme, second_officer, voucher_world
+from tests.test_cash_helpers import approved, household, programme, second_officer
 
 pytestmark = pytest.mark.django_db
 
@@ -346,36 +343,3 @@ def test_the_periodic_job_sends_for_programmes_that_ask_for_it(users, sp_co, num
     assert pdm.send_due() == "1 surveys sent"
     assert PdmRound.objects.get().sent_by is None
     assert pdm.send_due() == ""  # once
-
-
-def test_statement_xlsx_matches_the_csv_to_the_cent(users, sp_co):
-    _prog, shop, (first, second) = voucher_world(users, sp_co)
-    for code, amount, key in ((first.code, "12.34", "a"), (second.code, "0.10", "b"), (first.code, "7", "c")):
-        services.redeem(users["vendor.co"], code=code, amount=amount, idempotency_key=key)
-    today = timezone.localdate()
-    (settlement,) = services.create_settlement(users["officer.co"], shop, today, today)
-    officer = _client(users["officer.co"])
-    raw_csv = officer.get(reverse("cash-settlement-export", args=[settlement.pk])).content.decode()
-    response = officer.get(reverse("cash-settlement-export-xlsx", args=[settlement.pk]))
-    assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxmlformats")
-    sheet = load_workbook(io.BytesIO(response.content)).active
-    xlsx_rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    csv_rows = list(csv.reader(io.StringIO(raw_csv)))
-    assert len(xlsx_rows) == len(csv_rows) == 5  # header, 3 redemptions, total
-    assert xlsx_rows[0] == csv_rows[0] and "currency" in csv_rows[0]
-    amount = csv_rows[0].index("amount")
-    for x_row, c_row in zip(xlsx_rows[1:], csv_rows[1:], strict=True):
-        assert isinstance(x_row[amount], int | float)  # a number finance can add up
-        assert Decimal(str(x_row[amount])).quantize(Decimal("0.01")) == Decimal(c_row[amount])
-        assert ["" if v is None else str(v) for i, v in enumerate(x_row) if i != amount] == [
-            v for i, v in enumerate(c_row) if i != amount
-        ]
-    assert csv_rows[-1][3] == "TOTAL" and Decimal(csv_rows[-1][amount]) == Decimal("19.44")
-    assert sum(Decimal(r[amount]) for r in csv_rows[1:-1]) == Decimal("19.44")
-    assert sheet.cell(row=2, column=amount + 1).number_format == "0.00"
-    assert first.code not in raw_csv and first.code not in str(xlsx_rows)
-    assert (
-        _client(users["officer.pe"]).get(reverse("cash-settlement-export-xlsx", args=[settlement.pk])).status_code
-        == 404
-    )
-    assert AuditEvent.objects.filter(action="cash.settlement.export", data__format="xlsx").exists()
