@@ -1,10 +1,20 @@
 """The FAQ engine: language, topic with a calibrated confidence, and the answer. No Django.
 
-Ranking: every topic has weighted patterns of word prefixes (data/intents.yaml) matched on the
-normalised message, with a tolerance of one typing error on longer words. The confidence is a
-logistic function of the best score and of its margin over the runner-up; below the threshold
-the engine abstains (topic None): a wrong answer is worse than "let me pass you to a person".
-Sensitive topics win over the others whenever their patterns match.
+Three layers, cheapest and most precise first:
+
+1. Patterns: every topic has weighted patterns of word prefixes (data/intents.yaml) matched on the
+   normalised message, with a tolerance of one typing error on longer words. The confidence is a
+   logistic function of the best score and of its margin over the runner-up; below the threshold
+   the patterns abstain. Sensitive topics win over the others whenever their patterns match.
+2. Safety lexicon (safety.py): broad wording of abuse, trafficking, children alone, violence and
+   suicide, biased to recall; it routes to a sensitive topic (hand-over to a trained person) even
+   when the patterns answered a service topic or nothing.
+3. Statistical layer (ngram.py): nearest paraphrases over character n-grams, trained at first use
+   from data/training.tsv. It only fills the gaps where the patterns abstained, and answers only
+   above a calibrated score and margin; a sensitive topic needs a lower score.
+
+Below all of that the engine abstains (topic None): a wrong answer is worse than "let me pass
+you to a person".
 """
 
 import math
@@ -16,12 +26,26 @@ from typing import Any
 import yaml
 from rapidfuzz.distance import OSA
 
+from . import ngram, safety
 from .langdetect import detect
 from .normalize import tokens
 
 DATA = Path(__file__).resolve().parent / "data"
 LANGUAGES = ("es", "pt", "en")
 THRESHOLD = 0.5
+# Statistical layer (cross-validated on the training paraphrases, see docs/benchmarks.md): it answers
+# where the patterns abstained when its score and its margin over the runner-up are high enough, or
+# with a lower score when the patterns' own (unconfident) best guess is the same topic. A sensitive
+# topic needs a lower score (recall first). A message that names an out-of-scope subject needs more.
+MODEL_SCORE = 0.22
+MODEL_MARGIN = 0.04
+MODEL_AGREE_SCORE = 0.12
+MODEL_SENSITIVE_SCORE = 0.20
+# The patterns' weak answers (confidence below MODEL_VETO_BELOW) are dropped when the paraphrases
+# find the message closest to known out-of-scope chatter (score at least MODEL_VETO_SCORE).
+MODEL_VETO_BELOW = 0.7
+MODEL_VETO_SCORE = 0.20
+MODEL_OOS_PENALTY = 0.15  # added when the message names an out-of-scope subject (intents.yaml)
 
 
 @dataclass(frozen=True)
@@ -40,6 +64,7 @@ class Result:
     sensitive: bool
     answer: str
     ranking: list[tuple[str, float]] = field(default_factory=list)
+    via: str = "patterns"  # which layer decided: patterns, safety, model (or none)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -69,8 +94,14 @@ def _pattern(spec: str) -> tuple[float, tuple[Term, ...]]:
 
 class Engine:
     def __init__(
-        self, topics_yaml: str | None = None, answers_yaml: str | None = None, intents_yaml: str | None = None
+        self,
+        topics_yaml: str | None = None,
+        answers_yaml: str | None = None,
+        intents_yaml: str | None = None,
+        model: bool = True,
     ):
+        """`model=False` keeps only the patterns and the safety lexicon (no statistical layer)."""
+        self.use_model = model
         spec = yaml.safe_load(topics_yaml or (DATA / "topics.yaml").read_text(encoding="utf-8"))
         answers = yaml.safe_load(answers_yaml or (DATA / "answers.yaml").read_text(encoding="utf-8"))
         intents = yaml.safe_load(intents_yaml or (DATA / "intents.yaml").read_text(encoding="utf-8"))
@@ -158,33 +189,75 @@ class Engine:
         margin = (best - second) / best
         return max(0.0, min(1.0, strength * (0.55 + 0.45 * margin)))
 
+    @property
+    def model(self) -> "ngram.NgramModel":
+        """The statistical layer, shared by every Engine and trained at first use."""
+        return _model()
+
     def classify(self, text: str, lang: str | None = None) -> Result:
         lang = lang if lang in LANGUAGES else detect(text)
+        result, oos = self._classify_patterns(text, lang)
+        if result.sensitive:
+            return result
+        flagged = [t for t in safety.sensitive_topics(text) if t in self.topics]
+        weak = result.topic is None or (result.topic != "greeting" and result.confidence < MODEL_VETO_BELOW)
+        ranked = self.model.rank(text) if self.use_model and (flagged or weak) else []
+        if flagged:
+            # Several kinds of danger named at once: the one the paraphrases find closest.
+            order = dict(ranked)
+            topic = max(flagged, key=lambda t: (order.get(t, 0.0), -flagged.index(t)))
+            return self._result(topic, max(0.75, result.confidence), lang, result.ranking, "safety")
+        if not ranked:
+            return result
+        best, score = ranked[0]
+        if result.topic is not None:
+            if best == ngram.OUT_OF_SCOPE and score >= MODEL_VETO_SCORE:
+                return self._result(None, min(result.confidence, 0.3), lang, ranked[:3], "model")
+            return result
+        if best not in self.topics or best == "greeting":
+            return result
+        penalty = MODEL_OOS_PENALTY if oos else 0.0
+        runner = ranked[1][1] if len(ranked) > 1 else 0.0
+        guess = result.ranking[0][0] if result.ranking else None
+        if self.topics[best].sensitive:
+            confident = score >= MODEL_SENSITIVE_SCORE + penalty
+        else:
+            confident = (score >= MODEL_SCORE + penalty and score - runner >= MODEL_MARGIN) or (
+                guess == best and score >= MODEL_AGREE_SCORE and not oos
+            )
+        if not confident:
+            return result
+        confidence = 0.75 if self.topics[best].sensitive else THRESHOLD + 0.5 * min(1.0, score / 0.6)
+        return self._result(best, confidence, lang, ranked[:3], "model")
+
+    def _classify_patterns(self, text: str, lang: str) -> tuple[Result, float]:
+        """The patterns' own decision, and the weight of the out-of-scope subjects named."""
         scores, oos, toks = self.scores(text)
         if toks and all(t in self.greeting_words for t in toks):
-            return self._result("greeting", 0.95, lang, [("greeting", 1.0)])
+            return self._result("greeting", 0.95, lang, [("greeting", 1.0)]), oos
         sensitive = {t: s for t, s in scores.items() if self.topics[t].sensitive and s >= 3.0}
         if sensitive:
             ranked = sorted(sensitive.items(), key=lambda kv: -kv[1])
             runner = ranked[1][1] if len(ranked) > 1 else 0.0
             confidence = max(0.75, self.calibrate(ranked[0][1], runner))
-            return self._result(ranked[0][0], confidence, lang, ranked[:3])
+            return self._result(ranked[0][0], confidence, lang, ranked[:3]), oos
         if any(s >= 1.5 for t, s in scores.items() if t not in self.generic):
             scores = {t: (s * 0.5 if t in self.generic else s) for t, s in scores.items()}
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
         if not ranked or oos >= ranked[0][1]:
-            return self._result(None, 0.0 if not ranked else 0.1, lang, ranked[:3])
+            return self._result(None, 0.0 if not ranked else 0.1, lang, ranked[:3]), oos
         best = ranked[0][1]
         second = ranked[1][1] if len(ranked) > 1 else 0.0
         confidence = self.calibrate(best, max(second, oos))
         topic = ranked[0][0] if confidence >= THRESHOLD else None
-        return self._result(topic, confidence, lang, ranked[:3])
+        return self._result(topic, confidence, lang, ranked[:3]), oos
 
-    def _result(self, topic: str | None, confidence: float, lang: str, ranking: list[tuple[str, float]]) -> Result:
+    def _result(
+        self, topic: str | None, confidence: float, lang: str, ranking: list[tuple[str, float]], via: str = "patterns"
+    ) -> Result:
         sensitive = bool(topic and self.topics[topic].sensitive)
-        return Result(
-            topic, confidence, lang, sensitive, self.answer(topic, lang), [(t, round(s, 2)) for t, s in ranking]
-        )
+        ranks = [(t, round(s, 2)) for t, s in ranking]
+        return Result(topic, confidence, lang, sensitive, self.answer(topic, lang), ranks, via if topic else "none")
 
     # ---- answers -------------------------------------------------------------------------------
 
@@ -200,6 +273,11 @@ class Engine:
     def title(self, topic: str, lang: str) -> str:
         titles = self.topics[topic].title
         return titles.get(lang) or titles.get("es") or topic
+
+
+@lru_cache(maxsize=1)
+def _model() -> "ngram.NgramModel":
+    return ngram.train_from(DATA)
 
 
 @lru_cache(maxsize=1)
