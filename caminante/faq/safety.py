@@ -37,7 +37,8 @@ _CHILD_AT_RISK = (
     r"no (la |lo |los |las )?encuentro|nao (a |o )?(acho|encontro)|can not find|cant find|"
     r"se (lo|la|los|las) llevaron|l[oa]s? llevaron|levaram|took (my|him|her|them)|taken away|"
     r"(quit|sac)\w* (a )?mis hij\w*|tir\w* (os )?meus filh\w*|take my (kids|children|son|daughter)|"
-    r"separ\w*|(sin|no tengo|sem) (el )?(permiso|autorizacao)|(sin|sem|without) (adultos?|adults?|nadie|ninguem)|"
+    r"separ\w*|(sin|no tengo|sem) (el )?(permiso|autorizacao)|"
+    r"(sin|sem|without|with no|no) (adultos?|adults?|nadie|ninguem|family|parents)|"
     r"(no ha|nunca|no|nao|not|never|hasnt|has not) (vuelto|volvio|voltou|come back|came back)|"
     r"(senores|hombres|tipos|homens|men) (raros|extranos|estranhos|mayores)|strange men|older men|"
     r"disappear\w*|vanished|run away|(quit|sac|llev)\w* (a )?(mi|mis) (hij\w*|bebe\w*|nin[oa]s?)|"
@@ -151,7 +152,7 @@ RULES: dict[str, list[Rule]] = {
     "violence_gbv": _rules(
         r"\b(me|la|lo|le|nos|les) (pega|pego|pegan|pegaron|golpe\w*|bate|bateu|batem|batia|maltrat\w*|agred\w*|"
         r"agrid\w*|viol[oa]\w*|abus\w*|amenaz\w*|ameac\w*|manose\w*|estupr\w*|ahorc\w*|pate\w*|chuz\w*|"
-        r"acos\w*|persigue|persegue)\b",
+        r"acos\w*|persigue|persegue|cachete\w*|abofete\w*|slaps?)\b",
         r"\b(me|nos) (toco|tocaron|tocou|tocaram|forzo|forzaron|forcou|forcaram|obligo a tener)\b",
         r"\b(violad[oa]|violaron|violacion|estuprad[oa]|estupro|apanh\w*|moreton\w*|golpes|golpead[oa]|"
         r"abuses? (me|her|him)|hits? (me|her|him)|hitting (me|her)|beats? (me|her|him|us)|beaten|beating me|raped|rape|"
