@@ -2,7 +2,9 @@
 deliberate double-spend attempts, then `caminante cash verify`.
 
     python bench/cash/redemption_load.py --quick                    # CI: SQLite, 1,000 vouchers, 8 threads
-    python bench/cash/redemption_load.py --vouchers 10000 --clients 64 --postgres
+    python bench/cash/redemption_load.py --vouchers 10000 --clients 64 --postgres           # in-process
+    python bench/cash/redemption_load.py --vouchers 10000 --clients 64 --postgres --serve   # gunicorn, HTTP
+    python bench/cash/redemption_load.py ... --serve --server runserver|gunicorn --workers 2 --threads 4
     python bench/cash/redemption_load.py --vouchers 10000 --clients 64 --postgres --url http://127.0.0.1:8000
 
 Steps: load N one-person households, create a programme, prepare the cycle's list (rules and the
@@ -10,13 +12,22 @@ registry's duplicate check), approve it (N entitlements, vouchers and ledger ent
 transaction), then run `clients` concurrent vendor clients (vendors spread over `vendors` shops)
 that redeem across the vouchers. A share of requests are attacks: the same voucher from several
 vendors at once, replays with the same Idempotency-Key, and the same spend with a new key. Without
---url the clients call `services.redeem` in threads (each with its own database connection);
-with --url they call `POST /api/v1/cash/redemptions/` of a running server that uses the same
-database (CAMINANTE_DATABASE_URL) with vendor tokens. Prints one line per phase:
+--url/--serve the clients call `services.redeem` in threads (each with its own database
+connection); with --serve the script starts gunicorn (default: 2 workers x 8 threads, gthread) or
+Django's runserver on the bench database, and with --url it loads a running server that uses the
+same database (CAMINANTE_DATABASE_URL). Over HTTP the clients are `clients` keep-alive connections
+driven by one asyncio loop in this process (`POST /api/v1/cash/redemptions/` with vendor tokens).
+Prints one line per phase:
 
     cash_approve db=.. entitlements=10000 prepare_s=.. approve_s=..
-    cash_redeem db=.. mode=.. clients=64 requests=.. redemptions=.. per_s=.. p50_ms=.. p95_ms=.. p99_ms=.. overspend=0
+    cash_redeem db=.. mode=http-gunicorn-2w8t clients=64 requests=.. redemptions=.. per_s=..
+        redeemed_per_s=.. p50_ms=.. p95_ms=.. p99_ms=.. overspend=0 elapsed_s=.. client_cpu_s=..
+        server_cpu_s=.. pg_cpu_s=.. load1=..->..
     cash_verify ok=True
+
+client_cpu_s is this process's CPU during the run (the load generator over HTTP; everything
+in-process), server_cpu_s the server's processes', pg_cpu_s the PostgreSQL backends' of the bench
+database, load1 the one-minute load average before and after: the three share the machine.
 """
 
 import argparse
@@ -196,10 +207,15 @@ def _run_inprocess(plan, vendor_users, clients):
     return time.perf_counter() - start, latencies, outcomes
 
 
-def _run_http(plan, vendor_users, clients, url):
+def _run_http(plan, vendor_users, clients, url, rate=0.0):
     """`clients` keep-alive HTTP/1.1 connections driven by one asyncio loop in this process (a
     load generator that costs little CPU: it shares the machine with the server and PostgreSQL).
-    A server that answers `Connection: close` (gunicorn's sync workers) is reconnected to."""
+    A server that answers `Connection: close` (gunicorn's sync workers) is reconnected to.
+
+    rate 0: each client sends its next request as soon as it has the answer (a closed loop: with
+    64 clients, mean latency = 64 / throughput). rate R: the clients together send R requests per
+    second on a fixed schedule (vendors at tills do not queue behind each other), and a latency
+    is counted from the scheduled time, so a server that falls behind is not flattered."""
     import asyncio
     from urllib.parse import urlparse
 
@@ -240,12 +256,16 @@ def _run_http(plan, vendor_users, clients, url):
         data = await reader.readexactly(length) if length else b""
         return status, data, close
 
-    async def worker(idx):
+    async def worker(idx, start):
         conn = None
-        for code, amount, key, vendor_slot in chunks[idx]:
+        for n, (code, amount, key, vendor_slot) in enumerate(chunks[idx]):
             token = tokens[(idx if vendor_slot is None else vendor_slot) % len(tokens)]
             payload = request_bytes(code, amount, key, token)
             t0 = time.perf_counter()
+            if rate:
+                t0 = start + (n * clients + idx) / rate  # this request's turn
+                if t0 > time.perf_counter():
+                    await asyncio.sleep(t0 - time.perf_counter())
             status, data = 599, b"{}"
             for _attempt in range(2):  # a keep-alive connection the server closed: once more on a new one
                 try:
@@ -267,34 +287,35 @@ def _run_http(plan, vendor_users, clients, url):
             conn[1].close()
 
     async def run_all():
-        await asyncio.gather(*(worker(i) for i in range(clients)))
+        start = time.perf_counter()
+        await asyncio.gather(*(worker(i, start) for i in range(clients)))
 
     start = time.perf_counter()
     asyncio.run(run_all())
     return time.perf_counter() - start, latencies, outcomes
 
 
-def _cpu_seconds(root_pid: int) -> float:
-    """User + system CPU seconds of a process and its children (Linux /proc), 0 elsewhere."""
-    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-    total, tree = 0.0, {root_pid}
+def _cpu_seconds(root_pid: int = 0, cmdline_has: str = "") -> float:
+    """User + system CPU seconds (Linux /proc; 0 elsewhere) of a process and its children, or of
+    every process whose command line contains `cmdline_has` (PostgreSQL's backends show their
+    database's name)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    stats = []
     try:
-        stats = []
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                try:
-                    raw = Path(f"/proc/{entry}/stat").read_text()
-                except OSError:
-                    continue
-                fields = raw.rsplit(")", 1)[1].split()
-                stats.append((int(entry), int(fields[1]), int(fields[11]) + int(fields[12])))
-        for pid, ppid, _cpu in stats:  # gunicorn: master and workers (one level is enough)
-            if ppid == root_pid:
-                tree.add(pid)
-        total = sum(cpu for pid, _ppid, cpu in stats if pid in tree) / ticks
+        entries = [e for e in os.listdir("/proc") if e.isdigit()]
     except OSError:
         return 0.0
-    return total
+    for entry in entries:
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            cmd = Path(f"/proc/{entry}/cmdline").read_bytes().decode(errors="replace") if cmdline_has else ""
+        except OSError:
+            continue
+        stats.append((int(entry), int(fields[1]), int(fields[11]) + int(fields[12]), cmd))
+    if cmdline_has:
+        return sum(cpu for _pid, _ppid, cpu, cmd in stats if cmdline_has in cmd) / ticks
+    tree = {root_pid} | {pid for pid, ppid, _cpu, _cmd in stats if ppid == root_pid}  # gunicorn: master, workers
+    return sum(cpu for pid, _ppid, cpu, _cmd in stats if pid in tree) / ticks
 
 
 def _serve(server_kind: str, workers: int, threads: int):
@@ -349,8 +370,11 @@ def main(argv=None) -> int:
     parser.add_argument("--url", default="", help="a running server on the same database: load it over HTTP")
     parser.add_argument("--serve", action="store_true", help="start a server on the bench database, load it over HTTP")
     parser.add_argument("--server", choices=["gunicorn", "runserver"], default="gunicorn", help="with --serve")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (gthread if > 1)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker (gthread if > 1)")
+    parser.add_argument(
+        "--rate", type=float, default=0, help="over HTTP: requests per second on a fixed schedule (0: closed loop)"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.vouchers, args.clients, args.requests = min(args.vouchers, 1000), min(args.clients, 8), 800
@@ -373,13 +397,17 @@ def main(argv=None) -> int:
     if args.serve:
         server, args.url = _serve(args.server, args.workers, args.threads)
     load_before = os.getloadavg()
+    pg_name = os.environ.get("CAMINANTE_DATABASE_URL", "").rsplit("/", 1)[-1] if db == "postgresql" else ""
+    pg_cpu0 = _cpu_seconds(cmdline_has=f" {pg_name} ") if pg_name else 0.0
     cpu0 = time.process_time()
     if args.url:
         try:
             server_cpu0 = _cpu_seconds(server.pid) if server is not None else 0.0
-            elapsed, latencies, outcomes = _run_http(plan, vendor_users, args.clients, args.url)
+            elapsed, latencies, outcomes = _run_http(plan, vendor_users, args.clients, args.url, args.rate)
             if server is not None:
                 server_cpu = f" server_cpu_s={_cpu_seconds(server.pid) - server_cpu0:.1f}"
+            if pg_name:  # before the server's connections close
+                server_cpu += f" pg_cpu_s={_cpu_seconds(cmdline_has=f' {pg_name} ') - pg_cpu0:.1f}"
         finally:
             if server is not None:
                 server.terminate()
@@ -387,6 +415,8 @@ def main(argv=None) -> int:
         mode = "http"
         if server is not None:
             mode = "http-runserver" if args.server == "runserver" else f"http-gunicorn-{args.workers}w{args.threads}t"
+        if args.rate:
+            mode += f"-rate{args.rate:g}"
     else:
         elapsed, latencies, outcomes = _run_inprocess(plan, vendor_users, args.clients)
         mode = "inprocess"
@@ -402,7 +432,8 @@ def main(argv=None) -> int:
     redemptions = Redemption.objects.count()
     print(
         f"cash_redeem db={db} mode={mode} clients={args.clients} requests={len(plan)} redemptions={redemptions} "
-        f"per_s={len(plan) / elapsed:.0f} p50_ms={statistics.median(latencies) * 1000:.1f} p95_ms={pct(0.95):.1f} "
+        f"per_s={len(plan) / elapsed:.0f} redeemed_per_s={redemptions / elapsed:.0f} "
+        f"p50_ms={statistics.median(latencies) * 1000:.1f} p95_ms={pct(0.95):.1f} "
         f"p99_ms={pct(0.99):.1f} overspend={_overspend()} elapsed_s={elapsed:.1f} "
         f"client_cpu_s={client_cpu:.1f}{server_cpu} load1={load_before[0]:.1f}->{load_after[0]:.1f} "
         f"outcomes={json.dumps(outcomes, sort_keys=True)}",
