@@ -26,6 +26,7 @@ OUT_OF_SCOPE = "out_of_scope"
 NGRAMS = (3, 4)
 K = 2  # nearest paraphrases per topic
 CENTROID_WEIGHT = 0.35
+OOS_WEIGHT = 1.0
 
 
 def features(text: str) -> dict[str, float]:
@@ -106,8 +107,12 @@ class NgramModel:
         for row, (lo, hi) in enumerate(self.bounds):
             part = sims[lo:hi]
             top = np.partition(part, -K)[-K:] if len(part) > K else part
-            knn = float(top.sum()) / K
-            score = (1 - CENTROID_WEIGHT) * knn + CENTROID_WEIGHT * float(cent[row])
+            if self.topics[row] == OUT_OF_SCOPE:
+                # Off-topic chatter has no centre: its score is the closest example alone.
+                score = OOS_WEIGHT * float(part.max())
+            else:
+                knn = float(top.sum()) / K
+                score = (1 - CENTROID_WEIGHT) * knn + CENTROID_WEIGHT * float(cent[row])
             if score > 0:
                 scores[self.topics[row]] = score
         return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
