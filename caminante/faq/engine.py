@@ -40,9 +40,10 @@ THRESHOLD = 0.5
 MODEL_SCORE = 0.22
 MODEL_MARGIN = 0.04
 MODEL_AGREE_SCORE = 0.12
-MODEL_SENSITIVE_SCORE = 0.20
+MODEL_SENSITIVE_SCORE = 0.18
 # The patterns' weak answers (confidence below MODEL_VETO_BELOW) are dropped when the paraphrases
-# find the message closest to known out-of-scope chatter (score at least MODEL_VETO_SCORE).
+# find the message clearly closest to known out-of-scope chatter (score at least MODEL_VETO_SCORE, margin
+# MODEL_MARGIN).
 MODEL_VETO_BELOW = 0.7
 MODEL_VETO_SCORE = 0.20
 MODEL_OOS_PENALTY = 0.15  # added when the message names an out-of-scope subject (intents.yaml)
@@ -211,7 +212,8 @@ class Engine:
             return result
         best, score = ranked[0]
         if result.topic is not None:
-            if best == ngram.OUT_OF_SCOPE and score >= MODEL_VETO_SCORE:
+            runner = ranked[1][1] if len(ranked) > 1 else 0.0
+            if best == ngram.OUT_OF_SCOPE and score >= MODEL_VETO_SCORE and score - runner >= MODEL_MARGIN:
                 return self._result(None, min(result.confidence, 0.3), lang, ranked[:3], "model")
             return result
         if best not in self.topics or best == "greeting":

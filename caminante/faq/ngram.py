@@ -66,6 +66,7 @@ class NgramModel:
             for f in feats:
                 df[f] += 1
         self.idf = {f: math.log((n + 1) / (d + 1)) + 1.0 for f, d in df.items()}
+        self.unseen_idf = math.log(n + 1) + 1.0
         self.column = {f: i for i, f in enumerate(sorted(self.idf))}
         self.topics: list[str] = sorted({topic for topic, _ in docs})
         topic_row = {topic: i for i, topic in enumerate(self.topics)}
@@ -88,9 +89,11 @@ class NgramModel:
         self.post_weights = {c: np.array([w for _, w in p], dtype=np.float32) for c, p in postings.items()}
 
     def _weigh(self, feats: dict[str, float]) -> dict[str, float]:
-        vec = {f: tf * self.idf[f] for f, tf in feats.items() if f in self.idf}
+        """L2-normalised TF-IDF weights of the known features. An n-gram never seen in training
+        counts in the norm with the highest IDF, so gibberish is far from everything."""
+        vec = {f: tf * self.idf.get(f, self.unseen_idf) for f, tf in feats.items()}
         norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
-        return {f: w / norm for f, w in vec.items()}
+        return {f: w / norm for f, w in vec.items() if f in self.idf}
 
     def rank(self, text: str) -> list[tuple[str, float]]:
         """Topics (out_of_scope included) by score in [0, 1], best first."""

@@ -93,7 +93,7 @@ RULES: dict[str, list[Rule]] = {
         r"hacerme dano|me hago dano|me estoy haciendo dano|hurt(ing)? myself|harm(ing)? myself|self harm|"
         r"me machucar|me machucando)\b",
         r"\b(acabar con (todo|mi vida)|acabar com (tudo|minha vida)|end it all|end everything)\b",
-        r"\b(desaparecer|sumir) (para|pra|pa) (siempre|sempre)\b|\bdisappear forever\b",
+        r"\b(desaparecer|sumir) (para|pra|pa|de) (siempre|sempre|una vez|vez)\b|\bdisappear (forever|for good)\b",
         r"\b(tirarme|lanzarme|botarme|me jogar|jump) (del|de un|al|da|de|off)\b",
     ),
     "psea_report": _rules(
@@ -107,6 +107,9 @@ RULES: dict[str, list[Rule]] = {
         r" (mi|mis|el|los|nuestros?|nuestras?) (pasaporte|documentos?|papeles|cedula)\b",
         r"\b(tomaram|tomou|ficaram com|ficou com|pegaram|pegou|retem|retiveram|seguram|segura)"
         r" (o |os |a |as )?(meu |meus |minha |minhas |nosso |nossos )?(passaporte|documentos?|papeis)\b",
+        r"\b(devuelve\w*|debuelve\w*|devolver\w*|devolvi\w*|devolve\w*|give back|gives back|return\w*) "
+        r"(el |los |la |mi |mis |o |os |meu |meus |my |our )?(pasaporte|passaporte|passport|documentos?|papeles|"
+        r"cedula|papers)\b",
         r"\b(took|taken|kept|keep|keeps|keeping|holding|holds|confiscat\w*) (my|our|her|his) "
         r"(passport|documents|papers|id)\b",
         r"\bno (me|nos|la|lo|las|los) (deja|dejan|dejaron) (salir|ir\w*)\b",
