@@ -352,3 +352,39 @@ def test_classifier_accuracy_is_measured_from_the_decisions(users, sp_co):
     assert rows["es"].decisions == 7 and rows["es"].type_accuracy == round(100 * 6 / 7, 1)
     assert rows["es"].category_accuracy == round(100 * 4 / 7, 1) and rows["es"].sensitive_missed == 1
     assert reports.classifier_accuracy(users["officer.pe"]) == []
+
+
+def test_the_decisions_people_take_retrain_the_suggestions(users, sp_co):
+    from caminante.feedback import classifier
+
+    text = "Necesito saber cuándo pagan"
+    shipped = classifier.default_model()
+    assert _item(users, sp_co, text=text).suggested_category != "q_cash"
+    try:
+        for item in FeedbackItem.objects.all():
+            code_item(
+                users["officer.co"],
+                item,
+                type_key="question",
+                category_key="q_cash",
+                code_key="q_cash_payment",
+                sensitivity="not_sensitive",
+                criticality="monitor",
+            )
+        for _ in range(3):
+            item = _item(users, sp_co, text=text)
+            code_item(
+                users["officer.co"],
+                item,
+                type_key="question",
+                category_key="q_cash",
+                code_key="q_cash_payment",
+                sensitivity="not_sensitive",
+                criticality="monitor",
+            )
+        assert services.learn_from_corrections() == 4
+        assert classifier.default_model() is not shipped
+        assert _item(users, sp_co, text=text).suggested_category == "q_cash"
+        assert "feedback.learn" in {job.name for job in registered()}
+    finally:
+        classifier._model = shipped

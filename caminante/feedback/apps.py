@@ -16,3 +16,4 @@ class FeedbackConfig(AppConfig):
         from . import services
 
         register_periodic("feedback.overdue", timedelta(minutes=15), services.send_overdue_alerts)
+        register_periodic("feedback.learn", services.MODEL_REFRESH, services.learn_from_corrections)

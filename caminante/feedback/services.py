@@ -6,6 +6,8 @@ its outgoing messages (focal-point alerts, answers) to the outbox in the same tr
 
 import logging
 import os
+import threading
+import time
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -158,6 +160,46 @@ def _alert_focal_points(item: FeedbackItem, reason: str) -> int:
     return sent
 
 
+# People's decisions improve the suggestions: each process (web server, worker) retrains the
+# classifier with them at most every MODEL_REFRESH; training takes well under a second.
+MODEL_REFRESH = timedelta(hours=6)
+CORRECTIONS_LEARNT = 5000  # the most recent decisions; older ones are already in the shipped sets' spirit
+_model_state: dict = {"trained_at": None}
+_model_state_lock = threading.Lock()
+
+
+def correction_rows(limit: int = CORRECTIONS_LEARNT) -> list[classifier.TrainingRow]:
+    """The texts people coded, with the category and sensitivity they decided (in memory only)."""
+    rows = []
+    for correction in ClassificationCorrection.objects.select_related("item")[:limit]:
+        text = correction.item.words
+        if text and correction.final_category in classifier.CATEGORIES:
+            rows.append(
+                classifier.TrainingRow(
+                    text, correction.final_category, correction.final_sensitivity, correction.language
+                )
+            )
+    return rows
+
+
+def current_model() -> classifier.NaiveBayes:
+    """The classifier's model, retrained with people's decisions when it is older than MODEL_REFRESH."""
+    trained_at = _model_state["trained_at"]
+    if trained_at is None or time.monotonic() - trained_at > MODEL_REFRESH.total_seconds():
+        learn_from_corrections()
+    return classifier.default_model()
+
+
+def learn_from_corrections() -> int:
+    """Retrain this process's model with people's decisions now (also a periodic job of the worker);
+    returns how many decisions it learnt from."""
+    with _model_state_lock:
+        _model_state["trained_at"] = time.monotonic()  # one retraining at a time, even if it fails
+    rows = correction_rows()
+    classifier.learn(rows)
+    return len(rows)
+
+
 def receive_feedback(
     user,
     *,
@@ -234,7 +276,7 @@ def receive_feedback(
     if errors:
         raise ValidationError(errors)
     language = language if language in ("es", "pt", "en") else classifier.detect_language(text)
-    suggestion = classifier.classify(text, language)
+    suggestion = classifier.classify(text, language, model=current_model())
     with transaction.atomic():
         item = FeedbackItem(
             code=_new_item_code(),
