@@ -129,3 +129,15 @@ def test_keys_never_block_a_person_from_being_deleted(users):
     DuplicateCandidate.objects.all().delete()
     Person.objects.filter(pk=other.pk).delete()
     assert _stored(other) == set() and _stored(person)
+
+
+def test_rebuild_command_recomputes_every_key(users):
+    person = _yusmary(users["volunteer.co"])
+    expected = _stored(person)
+    PersonBlockingKey.objects.filter(person=person, key=min(expected)).delete()
+    PersonBlockingKey.objects.create(key="stale", national_society_id=person.national_society_id, person=person)
+    assert _stored(person) != expected
+    out = StringIO()
+    call_command("rebuild_blocking_keys", stdout=out)
+    assert _stored(person) == expected
+    assert f"{len(expected)} blocking keys written" in out.getvalue()

@@ -4,7 +4,7 @@ indexed row per key, so the registration duplicate check finds its candidates in
 
 Every write of a person's matching fields goes through the registry services, which call
 `store_keys` / `drop_keys`; `caminante seed-load` writes `key_rows` in bulk. If the engine's key
-rules change, `caminante rebuild_blocking_keys` recomputes every row.
+rules change, `caminante rebuild-blocking-keys` recomputes every row.
 """
 
 from __future__ import annotations
