@@ -123,32 +123,41 @@ def neighbour_pairs(
     features: Sequence[Features], window: int = 3, others: Sequence[Features] | None = None
 ) -> npt.NDArray[np.int64]:
     """Batch-only passes (no stored key can express them): the distinct identity numbers sorted,
-    then sorted read backwards, each number's records paired with those of the next
-    `window - 1` numbers. A number with one digit mistyped sorts next to the right one in one of
-    the two orders (4817613 / 4816613), whatever the names and dates. Pairs (i < j) within
-    `features`, or (i in features, j in others) when `others` is given (linkage)."""
-    sides = [features] if others is None else [features, others]
-    groups: dict[str, list[list[int]]] = {}
-    for side, feats in enumerate(sides):
-        for i, x in enumerate(feats):
-            if len(x.doc) >= 6:
-                groups.setdefault(x.doc, [[] for _ in sides])[side].append(i)
-    if len(groups) < 2:
+    then sorted read backwards; each record is paired with the first record of each of the next
+    `window - 1` numbers (records with the same number already share a ``d:`` key). A number
+    with one digit mistyped sorts next to the right one in one of the two orders
+    (4817613 / 4816613), whatever the names and dates. Pairs (i < j) within `features`, or
+    (i in features, j in others) when `others` is given (linkage)."""
+    docs = [x.doc for x in features] + ([x.doc for x in others] if others is not None else [])
+    n_a = len(features)
+    idx = np.array([i for i, d in enumerate(docs) if len(d) >= 6], dtype=np.int64)
+    if len(idx) < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    found: list[tuple[int, int]] = []
-    for order in (sorted(groups), sorted(groups, key=lambda d: d[::-1])):
+    chunks: list[npt.NDArray[np.int64]] = []
+    for values in ([docs[i] for i in idx], [docs[i][::-1] for i in idx]):
+        uniq, rank = np.unique(np.array(values), return_inverse=True)
+        rank = rank.ravel()
+        if len(uniq) < 2:
+            continue
+        # The first record (in idx order) of each distinct number, by rank.
+        first = np.full(len(uniq), -1, dtype=np.int64)
+        first[rank[::-1]] = idx[::-1]
         for k in range(1, window):
-            for d1, d2 in zip(order, order[k:], strict=False):
-                g1, g2 = groups[d1], groups[d2]
-                if others is None:
-                    a, b = g1[0][:5], g2[0][:5]
-                    found += [(min(i, j), max(i, j)) for i in a for j in b]
-                else:
-                    found += [(i, j) for i in g1[0][:5] for j in g2[1][:5]]
-                    found += [(i, j) for i in g2[0][:5] for j in g1[1][:5]]
-    if not found:
+            ok = rank + k < len(uniq)
+            a, b = idx[ok], first[rank[ok] + k]
+            chunks.append(np.stack([a, b], axis=1))
+            if others is not None:  # the other direction: b's number's records to a's first
+                chunks.append(np.stack([b, a], axis=1))
+    if not chunks:
         return np.zeros((0, 2), dtype=np.int64)
-    return np.unique(np.array(found, dtype=np.int64), axis=0)
+    pairs = np.concatenate(chunks)
+    if others is None:
+        pairs = np.sort(pairs, axis=1)
+        pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    else:
+        pairs = pairs[(pairs[:, 0] < n_a) & (pairs[:, 1] >= n_a)]
+        pairs[:, 1] -= n_a
+    return np.unique(pairs, axis=0)
 
 
 def candidate_pairs(
@@ -157,12 +166,14 @@ def candidate_pairs(
     orders: dict[str, npt.NDArray[np.int64]] | None = None,
     window: int = 5,
     n_records: int | None = None,
+    extra: npt.NDArray[np.int64] | None = None,
 ) -> npt.NDArray[np.int64]:
     """All pairs (i < j) of record indexes sharing a key, each once, as an (n, 2) array.
 
     A block larger than its kind's cap is not expanded into all its pairs: when `orders` gives a
     secondary order for that kind, its records are sorted by it and each is paired with the next
-    `window - 1` (sorted neighbourhood); otherwise the block is skipped."""
+    `window - 1` (sorted neighbourhood); otherwise the block is skipped. `extra` pairs (i < j,
+    e.g. `neighbour_pairs`) are added to the result."""
     caps = KEY_CAPS if caps is None else caps
     orders = orders or {}
     kind_names = sorted(caps)
@@ -176,7 +187,7 @@ def candidate_pairs(
             owners.append(i)
             kinds.append(kind_codes.get(_key_kind(key), 0))
     if not hashes:
-        return np.zeros((0, 2), dtype=np.int64)
+        return np.zeros((0, 2), dtype=np.int64) if extra is None else np.unique(extra.reshape(-1, 2), axis=0)
     h = np.frombuffer(hashes, dtype=np.int64).copy()
     o = np.frombuffer(owners, dtype=np.int64).copy()
     kd = np.frombuffer(kinds, dtype=np.int16).copy()
@@ -194,7 +205,11 @@ def candidate_pairs(
     cap_by_code = np.array([caps[k] for k in kind_names], dtype=np.int64)
     caps_of_block = cap_by_code[kd[starts]]
     n = int(o.max()) + 1 if n_records is None else n_records
+    if extra is not None and len(extra):
+        n = max(n, int(extra.max()) + 1)
     chunks: list[npt.NDArray[np.int64]] = []
+    if extra is not None and len(extra):
+        chunks.append(extra[:, 0] * n + extra[:, 1])
     # Oversized blocks with a secondary order: sorted neighbourhood.
     ordered_codes = np.array([kind_codes[k] for k in orders if k in kind_codes], dtype=np.int16)
     big = (sizes > caps_of_block) & np.isin(kd[starts], ordered_codes)

@@ -235,11 +235,9 @@ def dedupe_features(
 ) -> list[Match]:
     n = len(feats)
     model = (model or default_model()).with_frequencies(feats)
-    pairs = candidate_pairs((feature_keys(x) for x in feats), orders=sort_orders(feats), n_records=n)
-    extra = neighbour_pairs(feats)
-    if len(extra):
-        codes = np.unique(np.concatenate([pairs[:, 0] * n + pairs[:, 1], extra[:, 0] * n + extra[:, 1]]))
-        pairs = np.stack([codes // n, codes % n], axis=1)
+    pairs = candidate_pairs(
+        (feature_keys(x) for x in feats), orders=sort_orders(feats), n_records=n, extra=neighbour_pairs(feats)
+    )
     if not len(pairs):
         return []
     levels = _levels(feats, feats, pairs)
