@@ -10,6 +10,7 @@ rules change, `caminante rebuild-blocking-keys` recomputes every row.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from operator import itemgetter
 
 from django.db import transaction
 
@@ -40,7 +41,8 @@ def keys_of_row(row: tuple) -> set[str]:
 
 def key_rows(people: Iterable[dict]) -> list[dict]:
     """Rows of `PersonBlockingKey` (as dicts of column values) for people given as dicts of
-    their column values (`seed-load` writes people this way)."""
+    their column values (`seed-load` writes people this way), sorted by key: the primary key
+    index is then written in its own order, one leaf page after the other."""
     out = []
     for p in people:
         if p.get("merged_into_id"):
@@ -48,6 +50,7 @@ def key_rows(people: Iterable[dict]) -> list[dict]:
         row = tuple(p.get(name, "") for name in KEY_SOURCE_FIELDS)
         person_id, ns_id = p["id"], p["national_society_id"]
         out += [{"key": key, "national_society_id": ns_id, "person_id": person_id} for key in keys_of_row(row)]
+    out.sort(key=itemgetter("key"))
     return out
 
 
