@@ -26,5 +26,6 @@ urlpatterns = [
     path("", include("caminante.registry.urls")),
 ]
 
+handler400 = "caminante.core.views.bad_request"
 handler404 = "caminante.core.views.not_found"
 handler500 = "caminante.core.views.server_error"

@@ -2,6 +2,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
 
 from caminante.core.api import ScopedViewSet, StrictSerializer
+from caminante.core.fields import ApiDateTimeField
 from caminante.core.models import ServicePoint, ServiceType
 from caminante.core.roles import FIELD_WRITERS, PERSON_READERS
 from caminante.core.scoping import get_or_404
@@ -39,7 +40,7 @@ class ServiceDeliveryInputSerializer(StrictSerializer):
     quantity = serializers.DecimalField(max_digits=12, decimal_places=2, default=1)
     unit = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
-    delivered_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    delivered_at = ApiDateTimeField(required=False, allow_null=True, default=None)
     service_point = serializers.SlugRelatedField(
         slug_field="code", queryset=ServicePoint.objects.all(), required=False, allow_null=True, default=None
     )

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from caminante.core.fields import BoundedDateField
 from caminante.core.models import ServiceType
 from caminante.registry.models import Sex
 
@@ -23,4 +24,4 @@ class TallyForm(forms.Form):
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
     age_group = forms.ChoiceField(label=_("Age group"), choices=AgeGroup.choices)
     count = forms.IntegerField(label=_("Number of people"), min_value=1, max_value=10000, initial=1)
-    day = forms.DateField(label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    day = BoundedDateField(label=_("Day"), required=False)

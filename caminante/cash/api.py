@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from caminante.core.api import HasRole, ScopedViewSet, StrictSerializer
+from caminante.core.fields import ApiDateTimeField
 from caminante.core.roles import Role
 
 from . import fastpath, selectors, services
@@ -159,7 +160,7 @@ class VendorVoucherView(APIView):
                 "code": serializers.CharField(),
                 "balance": serializers.CharField(),
                 "currency": serializers.CharField(),
-                "expires_at": serializers.DateTimeField(),
+                "expires_at": ApiDateTimeField(),
                 "first_name": serializers.CharField(),
                 "check_question": serializers.CharField(),
             },

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from caminante.core.fields import BoundedDateField
+
 from .models import CheckQuestion, Delivery, ProgrammeKind, TransferRule
 
 
@@ -26,8 +28,8 @@ class ProgrammeForm(forms.Form):
     check_question = forms.ChoiceField(
         label=_("Check question at the shop"), choices=CheckQuestion.choices, required=False
     )
-    starts_on = forms.DateField(label=_("First cycle starts"), widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label=_("First cycle ends"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = BoundedDateField(label=_("First cycle starts"))
+    ends_on = BoundedDateField(label=_("First cycle ends"))
     cycles = forms.IntegerField(label=_("Number of cycles"), min_value=1, max_value=12, initial=1)
     child_under_5 = forms.BooleanField(label=_("Household with a child under 5"), required=False)
     pregnant_member = forms.BooleanField(label=_("Household with a pregnant or lactating member"), required=False)
@@ -65,8 +67,8 @@ class VendorForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = BoundedDateField(label=_("From"))
+    end = BoundedDateField(label=_("To"))
 
 
 class RedeemForm(forms.Form):

@@ -5,8 +5,8 @@ keyed hash; the same conversation engine as WhatsApp answers. The inbox shows a 
 Society's conversations waiting for a person; sensitive ones only to protection officers.
 """
 
-import json
 import secrets
+from datetime import UTC
 
 from django.contrib import messages as flash
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods
 
+from caminante.core.inputs import InvalidInput, read_json
 from caminante.core.models import NationalSociety
 from caminante.core.roles import Role
 from caminante.core.scoping import Scope, access, public
@@ -78,6 +79,19 @@ def webchat(request):
     )
 
 
+def _after(raw: str):
+    """The ?after= of a poll: empty means from the start; an invalid date and time is None."""
+    if not raw:
+        return timezone.now().replace(year=2000)
+    try:
+        value = parse_datetime(raw)
+    except ValueError:  # well formed but impossible, such as month 13
+        return None
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return value
+
+
 @public
 @require_http_methods(["GET", "POST"])
 def webchat_messages(request):
@@ -86,15 +100,20 @@ def webchat_messages(request):
         contact = _webchat_contact(request, None, create=False)
         if contact is None:
             return JsonResponse({"messages": []})
-        after = parse_datetime(request.GET.get("after", "") or "") or timezone.now().replace(year=2000)
+        after = _after(request.GET.get("after", ""))
+        if after is None:
+            return JsonResponse(
+                {"code": "invalid", "error": _("“after” must be a date and time such as 2026-01-31T12:00:00Z.")},
+                status=400,
+            )
         rows = Message.objects.filter(
             conversation__contact=contact, direction=Message.Direction.OUT, created_at__gt=after
         ).order_by("created_at")[:50]
         return JsonResponse({"messages": [_bubble(m) for m in rows]})
     try:
-        body = json.loads(request.body or b"{}")
-    except ValueError:
-        return HttpResponseBadRequest("invalid JSON")
+        body = read_json(request, max_bytes=16 * 1024)
+    except InvalidInput as exc:
+        return JsonResponse({"code": exc.code, "error": exc.message}, status=400)
     text = str(body.get("text", ""))[:MAX_CHAT_TEXT].strip()
     button = str(body.get("button", ""))[:200]
     if not text and not button:

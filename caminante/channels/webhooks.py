@@ -8,7 +8,6 @@ worker answers the person after the commit.
 
 import hashlib
 import hmac
-import json
 import logging
 
 from django.conf import settings
@@ -16,6 +15,7 @@ from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from caminante.core.inputs import InvalidInput, read_json
 from caminante.core.scoping import signed
 
 from . import services
@@ -45,10 +45,8 @@ def whatsapp_webhook(request):
         log.warning("whatsapp webhook: bad or missing signature")
         return HttpResponseForbidden("bad signature")
     try:
-        envelope = json.loads(request.body)
-    except ValueError:
-        return JsonResponse({"error": "invalid JSON"}, status=400)
-    if not isinstance(envelope, dict):
-        return JsonResponse({"error": "invalid envelope"}, status=400)
+        envelope = read_json(request)
+    except InvalidInput as exc:
+        return JsonResponse({"code": exc.code, "error": exc.message}, status=400)
     counts = services.receive_whatsapp(envelope)
     return JsonResponse({"ok": True, **counts})

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.i18n import set_language
 
+from .inputs import error_response
 from .roles import ROLE_HOME
 from .scoping import public
 
@@ -41,6 +42,12 @@ def not_found(request, exception=None):
     if request.path.startswith("/api/"):
         return JsonResponse({"code": "not_found", "message": _("Not found.")}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+def bad_request(request, exception=None):
+    """A malformed request: the API's JSON error under /api/, a translated page elsewhere."""
+    message = getattr(exception, "message", "") or _("Some of the data is not valid. Check it and try again.")
+    return error_response(request, str(message))
 
 
 def server_error(request):

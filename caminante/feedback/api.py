@@ -7,6 +7,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
 
 from caminante.core.api import ScopedViewSet, StrictSerializer
+from caminante.core.fields import ApiDateTimeField
 from caminante.core.models import NationalSociety, ServicePoint
 from caminante.core.roles import HSP_ROLES
 from caminante.core.scoping import Scope
@@ -61,7 +62,7 @@ class FeedbackReceiptSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     code = serializers.CharField()
     status = serializers.CharField()
-    received_at = serializers.DateTimeField()
+    received_at = ApiDateTimeField()
 
 
 class FeedbackInputSerializer(StrictSerializer):
@@ -81,7 +82,7 @@ class FeedbackInputSerializer(StrictSerializer):
     sex = serializers.ChoiceField(choices=SexGiven.choices, required=False, allow_blank=True, default="")
     age_group = serializers.ChoiceField(choices=AgeGroup.choices, required=False, allow_blank=True, default="")
     reference = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
-    received_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    received_at = ApiDateTimeField(required=False, allow_null=True, default=None)
 
 
 class FeedbackItemViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from caminante.core.fields import BoundedDateField
+
 from .models import AgeGroup, AnswerVia, Channel, Criticality, Diversity, Sensitivity, SexGiven, Status
 
 LANGUAGES = [("es", _("Spanish")), ("pt", _("Portuguese")), ("en", _("English"))]
@@ -34,9 +36,7 @@ class IntakeForm(forms.Form):
     diversity = forms.MultipleChoiceField(
         label=_("Diversity (if given)"), choices=Diversity.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
-    received_on = forms.DateField(
-        label=_("Date written on the card"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    received_on = BoundedDateField(label=_("Date written on the card"), required=False)
     place = forms.CharField(label=_("Place"), max_length=200, required=False)
     voucher_code = forms.CharField(label=_("Voucher code (if about a voucher)"), max_length=30, required=False)
     programme_code = forms.CharField(label=_("Programme (if about one)"), max_length=60, required=False)
