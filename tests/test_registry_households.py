@@ -415,3 +415,59 @@ def test_migration_ends_the_older_memberships_of_people_in_several_households(sp
     finally:
         executor.loader.build_graph()
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_moves_of_one_person_leave_her_in_one_household(users):
+    """Several volunteers take Luisa into their new household at once: each registration either
+    moves her or is refused with a message, never a database error; she ends in one household."""
+    import threading
+    import time
+
+    from django.db import OperationalError
+
+    volunteer = users["volunteer.co"]
+    luisa = register(volunteer, "Luisa", "Mejías", "Rondón")
+    _household(
+        volunteer,
+        person_input("Juan", "Rondón", sex="male", relationship="head"),
+        person_input(relationship="spouse", existing_person_id=str(luisa.pk)),
+    )
+    outcomes, errors = [], []
+    barrier = threading.Barrier(4)
+
+    def work(i):
+        try:
+            barrier.wait()
+            for _attempt in range(400):
+                try:
+                    home = _household(
+                        volunteer,
+                        person_input(f"Jefe{i}", "Salas", sex="male", relationship="head"),
+                        person_input(relationship="spouse", existing_person_id=str(luisa.pk)),
+                    )
+                    outcomes.append(("moved", home))
+                    return
+                except ValidationError as exc:
+                    outcomes.append(("refused", exc))
+                    return
+                except OperationalError:  # SQLite's test database is locked: retry like a client
+                    time.sleep(0.01)
+            errors.append("gave up")
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors
+    assert len(outcomes) == 4
+    moved = [home for kind, home in outcomes if kind == "moved"]
+    assert moved
+    current = list(Membership.objects.current().filter(person=luisa))
+    assert len(current) == 1 and current[0].household in moved
+    assert Membership.objects.past().filter(person=luisa).count() == len(moved)
