@@ -20,13 +20,35 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_number(name: str, default: str, kind: type = int):
+    """An int or float variable; a value that is not one is a configuration error naming the variable."""
+    value = os.environ.get(name, default)
+    try:
+        return kind(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from None
+
+
+def make_dir(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ImproperlyConfigured(
+            f"cannot create {path} ({exc.strerror}); set CAMINANTE_DATA_DIR to a writable directory"
+        ) from None
+
+
 DEBUG = env_bool("CAMINANTE_DEBUG", False)
 DEMO_MODE = env_bool("CAMINANTE_DEMO", False)
 SECRET_KEY = os.environ.get("CAMINANTE_SECRET_KEY", DEMO_SECRET_KEY)
 if SECRET_KEY == DEMO_SECRET_KEY and not (DEBUG or DEMO_MODE or os.environ.get("CAMINANTE_TESTING")):
     raise ImproperlyConfigured(
-        "CAMINANTE_SECRET_KEY is the demo key. Set a long random CAMINANTE_SECRET_KEY in production "
-        "(or CAMINANTE_DEMO=1 for a demo)."
+        (
+            "CAMINANTE_SECRET_KEY is the demo key"
+            if "CAMINANTE_SECRET_KEY" in os.environ
+            else "CAMINANTE_SECRET_KEY is not set"
+        )
+        + ": set a long random CAMINANTE_SECRET_KEY in production (or CAMINANTE_DEMO=1 for a demo)"
     )
 # Keys for the audit chain and field encryption; derived from the secret key unless given.
 AUDIT_KEY = os.environ.get("CAMINANTE_AUDIT_KEY", SECRET_KEY)
@@ -92,9 +114,12 @@ TEMPLATES = [
 ]
 
 DATABASE_URL = os.environ.get("CAMINANTE_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'caminante.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+try:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+except ValueError as exc:
+    raise ImproperlyConfigured(f"CAMINANTE_DATABASE_URL is not a database URL ({exc})") from None
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    make_dir(DATA_DIR)
     # WAL lets the web server and the worker read while the other writes; IMMEDIATE avoids
     # lock-upgrade deadlocks between them.
     DATABASES["default"]["OPTIONS"] = {
@@ -122,14 +147,14 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 # Lock an account+address after repeated failures (django-axes).
-AXES_FAILURE_LIMIT = int(os.environ.get("CAMINANTE_LOGIN_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = float(os.environ.get("CAMINANTE_LOGIN_COOLOFF_HOURS", "0.5"))
+AXES_FAILURE_LIMIT = env_number("CAMINANTE_LOGIN_FAILURE_LIMIT", "5")
+AXES_COOLOFF_TIME = env_number("CAMINANTE_LOGIN_COOLOFF_HOURS", "0.5", float)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
 # Idle timeout: the session expires after this many seconds without a request.
-SESSION_COOKIE_AGE = int(os.environ.get("CAMINANTE_SESSION_IDLE_SECONDS", "1800"))
+SESSION_COOKIE_AGE = env_number("CAMINANTE_SESSION_IDLE_SECONDS", "1800")
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not (DEBUG or DEMO_MODE or os.environ.get("CAMINANTE_TESTING"))
@@ -149,7 +174,7 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 # `collectstatic` fills it in production; until then WhiteNoise serves from the finders and
 # would warn on every request that the directory is missing.
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+make_dir(STATIC_ROOT)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 
@@ -185,11 +210,16 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Outbox delivery
-OUTBOX_MAX_ATTEMPTS = int(os.environ.get("CAMINANTE_OUTBOX_MAX_ATTEMPTS", "8"))
-OUTBOX_BACKOFF_BASE_SECONDS = float(os.environ.get("CAMINANTE_OUTBOX_BACKOFF_SECONDS", "30"))
-OUTBOX_LEASE_SECONDS = int(os.environ.get("CAMINANTE_OUTBOX_LEASE_SECONDS", "120"))
+OUTBOX_MAX_ATTEMPTS = env_number("CAMINANTE_OUTBOX_MAX_ATTEMPTS", "8")
+OUTBOX_BACKOFF_BASE_SECONDS = env_number("CAMINANTE_OUTBOX_BACKOFF_SECONDS", "30", float)
+OUTBOX_LEASE_SECONDS = env_number("CAMINANTE_OUTBOX_LEASE_SECONDS", "120")
 SMS_GATEWAY_URL = os.environ.get("CAMINANTE_SMS_GATEWAY_URL", "")
-HTTP_TIMEOUT_SECONDS = float(os.environ.get("CAMINANTE_HTTP_TIMEOUT_SECONDS", "10"))
+# Every WhatsApp, SMS and e-mail message goes to the local sink (the "Messages sent (demo)" page)
+# instead of a provider; in demo mode a channel without a provider goes there anyway.
+MESSAGE_SINK = env_bool("CAMINANTE_MESSAGE_SINK", False)
+# The test suite (its settings never trip the start-up checks of the message providers).
+TESTING = bool(os.environ.get("CAMINANTE_TESTING"))
+HTTP_TIMEOUT_SECONDS = env_number("CAMINANTE_HTTP_TIMEOUT_SECONDS", "10", float)
 
 # WhatsApp Cloud API (channels app); the numbers themselves are configured per National Society.
 WHATSAPP_API_URL = os.environ.get("CAMINANTE_WHATSAPP_API_URL", "https://graph.facebook.com")
@@ -198,10 +228,10 @@ WHATSAPP_APP_SECRET = os.environ.get("CAMINANTE_WHATSAPP_APP_SECRET", "")
 WHATSAPP_VERIFY_TOKEN = os.environ.get("CAMINANTE_WHATSAPP_VERIFY_TOKEN", "")
 WHATSAPP_ACCESS_TOKEN = os.environ.get("CAMINANTE_WHATSAPP_ACCESS_TOKEN", "")
 # Chat message text is deleted after this many days.
-CHAT_RETENTION_DAYS = int(os.environ.get("CAMINANTE_CHAT_RETENTION_DAYS", "90"))
+CHAT_RETENTION_DAYS = env_number("CAMINANTE_CHAT_RETENTION_DAYS", "90")
 
 # Small counts in aggregate reports are suppressed below this value.
-REPORT_MIN_CELL = int(os.environ.get("CAMINANTE_REPORT_MIN_CELL", "5"))
+REPORT_MIN_CELL = env_number("CAMINANTE_REPORT_MIN_CELL", "5")
 
 # Map tiles of the public service map (a URL template with {z}/{x}/{y}; {s} for subdomains).
 MAP_TILE_URL = os.environ.get("CAMINANTE_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")

@@ -2,7 +2,7 @@
 
 from datetime import datetime, time
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from caminante.core.models import ServicePoint
 from caminante.core.roles import HSP_ROLES, PERSON_READERS
@@ -16,9 +16,15 @@ def people_reached(deliveries: QuerySet[ServiceDelivery]) -> QuerySet[Person]:
     """The people these deliveries reached: those served in person and every member of a
     household served as a whole (a family kit reaches the whole family). Each person once."""
     households = deliveries.exclude(household=None).values("household_id")
+    members = Membership.objects.filter(household_id__in=households)
+    # A member who has left counts for the deliveries made before they left, not after.
+    left_after = members.past().filter(
+        Exists(deliveries.filter(household_id=OuterRef("household_id"), delivered_at__lt=OuterRef("ended_at")))
+    )
     return Person.objects.filter(
         Q(pk__in=deliveries.exclude(person=None).values("person_id"))
-        | Q(pk__in=Membership.objects.filter(household_id__in=households).values("person_id"))
+        | Q(pk__in=members.current().values("person_id"))
+        | Q(pk__in=left_after.values("person_id"))
     )
 
 

@@ -190,6 +190,8 @@ def people_reached(user, cycle) -> dict:
     sex, age group and disability."""
     from collections import Counter
 
+    from django.db.models import Min, Q
+
     from caminante.registry.models import Membership, Person
 
     from .models import Entitlement
@@ -198,7 +200,12 @@ def people_reached(user, cycle) -> dict:
     entitlements = Entitlement.objects.filter(cycle=cycle)
     ids = set(entitlements.values_list("person_id", flat=True))
     households = entitlements.exclude(household=None).values_list("household_id", flat=True)
-    ids |= set(Membership.objects.filter(household_id__in=households).values_list("person_id", flat=True))
+    # The members when the entitlements were made (not those who had already left).
+    members = Membership.objects.filter(household_id__in=households)
+    made = entitlements.aggregate(first=Min("created_at"))["first"]
+    if made is not None:
+        members = members.filter(Q(ended_at__isnull=True) | Q(ended_at__gt=made))
+    ids |= set(members.values_list("person_id", flat=True))
     by_sex, by_age, disability = Counter(), Counter(), 0
     day = cycle.starts_on
     for person in Person.objects.filter(pk__in=ids).only("sex", "birth_date", "has_disability").iterator(2000):

@@ -240,27 +240,53 @@ def amount_for(programme: Programme, household_size: int) -> Decimal:
 
 
 def _candidates(national_society_id, household_ids=None, person_ids=None):
-    """(household, recipient, members) for each household, and each person in no household."""
-    memberships = Membership.objects.filter(
-        household__national_society_id=national_society_id, person__merged_into__isnull=True
-    ).select_related("person", "household")
+    """(household, recipient, members) for each household, and each person in no household.
+
+    Current memberships only, and each person counted once even if the data were inconsistent
+    (the database allows one current household per person; should a person still be a current
+    member of two, they count in the one they joined last)."""
+    memberships = (
+        Membership.objects.current()
+        .filter(household__national_society_id=national_society_id, person__merged_into__isnull=True)
+        .select_related("person", "household")
+    )
     if household_ids is not None:
         memberships = memberships.filter(household_id__in=household_ids)
     by_household: dict = {}
-    for m in memberships.order_by("household_id", "joined_at"):
+    placed: set = set()
+    for m in memberships.order_by("-joined_at", "-pk"):  # newest first: a person's last household wins
+        if m.person_id in placed:
+            continue
+        placed.add(m.person_id)
         entry = by_household.setdefault(m.household_id, {"household": m.household, "head": None, "members": []})
-        entry["members"].append(m.person)
-        if m.relationship == "head":
+        entry["members"].append(m)
+        if m.relationship == "head" and entry["head"] is None:
             entry["head"] = m.person
-    result = [(e["household"], e["head"] or e["members"][0], e["members"]) for e in by_household.values()]
+    result = []
+    for household_id in sorted(by_household, key=str):
+        entry = by_household[household_id]
+        members = [m.person for m in sorted(entry["members"], key=lambda m: (m.joined_at, m.pk))]
+        result.append((entry["household"], entry["head"] or members[0], members))
     if household_ids is None or person_ids is not None:
         singles = Person.objects.filter(national_society_id=national_society_id, merged_into__isnull=True).exclude(
-            memberships__isnull=False
+            pk__in=Membership.objects.current().values("person_id")
         )
         if person_ids is not None:
             singles = singles.filter(pk__in=person_ids)
-        result += [(None, p, [p]) for p in singles]
+        result += [(None, p, [p]) for p in singles if p.pk not in placed]
     return result
+
+
+def _once_per_person(lines: list[ListLine]) -> list[ListLine]:
+    """A person is at most once in a list: a repeated recipient's later lines are dropped."""
+    seen: set = set()
+    out = []
+    for line in lines:
+        if line.person_id in seen:
+            continue
+        seen.add(line.person_id)
+        out.append(line)
+    return out
 
 
 def prepare_distribution_list(user, cycle: Cycle, *, household_ids=None, person_ids=None) -> DistributionList:
@@ -291,7 +317,21 @@ def prepare_distribution_list(user, cycle: Cycle, *, household_ids=None, person_
                 facts=facts,
             )
         )
+    lines = _once_per_person(lines)
     _flag_duplicates(user, lines)
+    try:
+        dlist = _store_list(user, cycle, existing, lines)
+    except IntegrityError as exc:
+        # Never a server error: the lines are unique by person above, so this is a concurrent
+        # preparation of the same cycle's list.
+        raise ValidationError(
+            _("The list could not be prepared because the data changed meanwhile. Nothing was saved; try again.")
+        ) from exc
+    return dlist
+
+
+def _store_list(user, cycle: Cycle, existing, lines: list[ListLine]) -> DistributionList:
+    programme = cycle.programme
     with transaction.atomic():
         if existing:
             existing.lines.all().delete()

@@ -214,3 +214,37 @@ class FaqContent(models.Model):
 
     def __str__(self) -> str:
         return f"FAQ answers v{self.version}"
+
+
+class SentMessage(models.Model):
+    """An outgoing message delivered to the local sink instead of a provider (demo mode, or
+    CAMINANTE_MESSAGE_SINK=1): what the person would have read. One per outbox row (the outbox
+    marks the row delivered in the same transaction). Recipient and text are encrypted at rest and
+    deleted after CAMINANTE_CHAT_RETENTION_DAYS, like chat messages."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    outbox_message = models.OneToOneField("core.OutboxMessage", on_delete=models.CASCADE, related_name="sink_copy")
+    national_society = models.ForeignKey(
+        NationalSociety, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    channel = models.CharField(max_length=30)
+    # text, buttons, list, location, template (WhatsApp); sms; email
+    kind = models.CharField(max_length=20)
+    # {"to", "text", "subject", "buttons", "list_button", "rows", "location", "template", "language"}
+    content_encrypted = models.TextField(blank=True)
+    delivered_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-delivered_at"]
+        indexes = [models.Index(fields=["national_society", "-delivered_at"], name="sink_ns_delivered_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.kind} ({self.delivered_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def content(self) -> dict:
+        return crypto.decrypt_json(self.content_encrypted)
+
+    @content.setter
+    def content(self, value: dict) -> None:
+        self.content_encrypted = crypto.encrypt_json(value)

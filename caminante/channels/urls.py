@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, webhooks
+from . import sink, views, webhooks
 
 urlpatterns: list = [
     path("webhooks/whatsapp", webhooks.whatsapp_webhook, name="whatsapp-webhook"),
@@ -12,5 +12,7 @@ urlpatterns: list = [
     path("inbox/broadcasts/", views.broadcasts, name="chat-broadcasts"),
     path("inbox/faq/", views.faq_answers, name="chat-faq"),
     path("inbox/numbers/", views.numbers, name="chat-numbers"),
+    path("inbox/sent/", sink.sent_messages, name="chat-sent-messages"),
+    path("inbox/sent/<uuid:sent_id>/", sink.sent_message, name="chat-sent-message"),
     path("inbox/<uuid:conversation_id>/", views.conversation_detail, name="chat-conversation"),
 ]

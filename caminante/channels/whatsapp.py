@@ -13,7 +13,7 @@ import urllib.request
 
 from django.conf import settings
 
-from caminante.core.outbox import PermanentFailure, SendResult, TemporaryFailure, register_channel
+from caminante.core.outbox import PermanentFailure, Provider, SendResult, TemporaryFailure, register_channel
 
 from . import wa_templates
 
@@ -183,8 +183,9 @@ def post(phone_number_id: str, body: dict) -> str:
     return str(messages[0].get("id", ""))
 
 
-def send(message) -> SendResult:
-    """Outbox sender for the "whatsapp" channel."""
+def outgoing_body(message) -> dict:
+    """The body that goes out for an outbox row, decided at send time: inside the window the
+    free-form body, after it the template fallback (or nothing: PermanentFailure); within limits."""
     from .models import Contact
 
     payload = message.payload
@@ -198,7 +199,19 @@ def send(message) -> SendResult:
     problems = check_limits(body)
     if problems:
         raise PermanentFailure("; ".join(problems))
-    return SendResult(post(payload["phone_number_id"], body))
+    return body
 
 
-register_channel("whatsapp", send)
+def send(message) -> SendResult:
+    """Outbox sender for the "whatsapp" channel."""
+    return SendResult(post(message.payload["phone_number_id"], outgoing_body(message)))
+
+
+register_channel(
+    "whatsapp",
+    send,
+    provider=Provider(lambda: bool(settings.WHATSAPP_ACCESS_TOKEN), "CAMINANTE_WHATSAPP_ACCESS_TOKEN"),
+)
+
+# The local sink (demo mode, or CAMINANTE_MESSAGE_SINK=1) and the start-up checks of the providers.
+from . import checks, sink  # noqa: E402, F401

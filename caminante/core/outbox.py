@@ -6,6 +6,12 @@ claims due rows one at a time with a conditional UPDATE (only one worker's UPDAT
 row's current state), sends it outside any transaction, then records the outcome. Several
 workers can run at once; a worker that dies leaves a lease that expires, and the row is claimed
 again.
+
+Channels that reach people through a provider (WhatsApp, SMS, e-mail) say how to tell whether the
+provider is configured. In demo mode a channel without one, and every such channel with
+CAMINANTE_MESSAGE_SINK=1, is delivered to the local sink (channels/sink.py: stored and shown on a
+staff page) instead; elsewhere a channel without a provider is not attempted at all: its messages
+wait in the outbox, the worker says so when it starts and `caminante check` reports it.
 """
 
 import json
@@ -21,6 +27,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -46,9 +53,60 @@ Sender = Callable[[OutboxMessage], SendResult]
 _SENDERS: dict[str, Sender] = {}
 
 
-def register_channel(name: str, sender: Sender) -> None:
-    """Plug a channel (whatsapp, sms, email, webhook, ...) into the outbox."""
+@dataclass(frozen=True)
+class Provider:
+    """How a channel reaches people: whether its provider is configured, and the variable that does it."""
+
+    configured: Callable[[], bool]
+    setting: str
+
+
+_PROVIDERS: dict[str, Provider] = {}
+# The local sink: stores a message (channels/sink.py registers it) and returns its reference.
+Sink = Callable[[OutboxMessage, object], SendResult]
+_SINK: list[Sink] = []
+
+
+def register_channel(name: str, sender: Sender, *, provider: Provider | None = None) -> None:
+    """Plug a channel (whatsapp, sms, email, webhook, ...) into the outbox. A channel that reaches
+    people through a provider gives `provider`; it can then be delivered to the local sink."""
     _SENDERS[name] = sender
+    if provider is not None:
+        _PROVIDERS[name] = provider
+
+
+def register_sink(sink: Sink) -> None:
+    _SINK[:] = [sink]
+
+
+def providers() -> dict[str, Provider]:
+    return dict(_PROVIDERS)
+
+
+def uses_sink(channel: str) -> bool:
+    """Whether messages of this channel go to the local sink rather than to its provider."""
+    provider = _PROVIDERS.get(channel)
+    if provider is None or not _SINK:
+        return False
+    return bool(settings.MESSAGE_SINK or (settings.DEMO_MODE and not provider.configured()))
+
+
+def waiting_channels() -> list[str]:
+    """Channels that have neither a configured provider nor the sink: their messages wait."""
+    return sorted(name for name, p in _PROVIDERS.items() if not uses_sink(name) and not p.configured())
+
+
+def channel_report() -> list[str]:
+    """One line per provider channel: where its messages go (the worker prints it when it starts)."""
+    lines = []
+    for name, provider in sorted(_PROVIDERS.items()):
+        if uses_sink(name):
+            lines.append(f"{name}: to the local sink (Messages sent (demo) page)")
+        elif provider.configured():
+            lines.append(f"{name}: to the provider")
+        else:
+            lines.append(f"{name}: NOT SENT, no provider: set {provider.setting}; messages wait in the outbox")
+    return lines
 
 
 def enqueue(channel: str, to: str, payload: dict, *, national_society=None, idempotency_key=None) -> OutboxMessage:
@@ -116,9 +174,20 @@ def _send_email(message: OutboxMessage) -> SendResult:
     return SendResult()
 
 
+# E-mail backends that only write the message to the log or drop it: no provider.
+LOG_ONLY_EMAIL_BACKENDS = frozenset(
+    {"django.core.mail.backends.console.EmailBackend", "django.core.mail.backends.dummy.EmailBackend"}
+)
+
 register_channel("webhook", _send_webhook)
-register_channel("sms", _send_sms)
-register_channel("email", _send_email)
+register_channel(
+    "sms", _send_sms, provider=Provider(lambda: bool(settings.SMS_GATEWAY_URL), "CAMINANTE_SMS_GATEWAY_URL")
+)
+register_channel(
+    "email",
+    _send_email,
+    provider=Provider(lambda: settings.EMAIL_BACKEND not in LOG_ONLY_EMAIL_BACKENDS, "CAMINANTE_EMAIL_BACKEND"),
+)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -133,7 +202,11 @@ def claim_next(worker_id: str) -> OutboxMessage | None:
     due = Q(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now) | Q(
         status=OutboxMessage.Status.SENDING, lease_until__lt=now
     )
-    for candidate in OutboxMessage.objects.filter(due).order_by("next_attempt_at").values("id", "status")[:20]:
+    candidates = OutboxMessage.objects.filter(due)
+    waiting = waiting_channels()
+    if waiting:  # no provider: leave them pending, untouched, until one is configured
+        candidates = candidates.exclude(channel__in=waiting)
+    for candidate in candidates.order_by("next_attempt_at").values("id", "status")[:20]:
         claimed = (
             OutboxMessage.objects.filter(id=candidate["id"], status=candidate["status"])
             .filter(due)
@@ -148,6 +221,19 @@ def claim_next(worker_id: str) -> OutboxMessage | None:
     return None
 
 
+def _record_failure(mine, attempts: int, exc: Exception, *, permanent: bool) -> None:
+    if permanent or attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        mine.update(status=OutboxMessage.Status.FAILED, attempts=attempts, last_error=str(exc)[:2000], lease_until=None)
+    else:
+        mine.update(
+            status=OutboxMessage.Status.PENDING,
+            attempts=attempts,
+            last_error=str(exc)[:2000],
+            next_attempt_at=timezone.now() + backoff(attempts),
+            lease_until=None,
+        )
+
+
 def deliver(message: OutboxMessage) -> None:
     """Send one claimed message and record the outcome on its row."""
     sender = _SENDERS.get(message.channel)
@@ -155,27 +241,19 @@ def deliver(message: OutboxMessage) -> None:
     mine = OutboxMessage.objects.filter(
         id=message.id, claimed_by=message.claimed_by, status=OutboxMessage.Status.SENDING
     )
+    if uses_sink(message.channel):
+        _deliver_to_sink(message, mine, attempts)
+        return
     try:
         if sender is None:
             raise PermanentFailure(f"no sender for channel {message.channel!r}")
         result = sender(message)
     except PermanentFailure as exc:
-        mine.update(status=OutboxMessage.Status.FAILED, attempts=attempts, last_error=str(exc)[:2000], lease_until=None)
+        _record_failure(mine, attempts, exc, permanent=True)
         log.warning("outbox %s failed permanently: %s", message.id, exc)
         return
     except Exception as exc:  # noqa: BLE001 - any other error is retried; the row keeps the reason
-        if attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-            mine.update(
-                status=OutboxMessage.Status.FAILED, attempts=attempts, last_error=str(exc)[:2000], lease_until=None
-            )
-        else:
-            mine.update(
-                status=OutboxMessage.Status.PENDING,
-                attempts=attempts,
-                last_error=str(exc)[:2000],
-                next_attempt_at=timezone.now() + backoff(attempts),
-                lease_until=None,
-            )
+        _record_failure(mine, attempts, exc, permanent=False)
         log.info("outbox %s attempt %s failed, will retry: %s", message.id, attempts, exc)
         return
     mine.update(
@@ -186,6 +264,31 @@ def deliver(message: OutboxMessage) -> None:
         provider_message_id=result.provider_message_id[:200],
         lease_until=None,
     )
+
+
+def _deliver_to_sink(message: OutboxMessage, mine, attempts: int) -> None:
+    """Store the message in the local sink and mark the row delivered, in one transaction: a worker
+    that lost its lease meanwhile keeps nothing, so each message is in the sink exactly once."""
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            result = _SINK[0](message, now)
+            delivered = mine.update(
+                status=OutboxMessage.Status.DELIVERED,
+                attempts=attempts,
+                sent_at=now,
+                last_error="",
+                provider_message_id=result.provider_message_id[:200],
+                lease_until=None,
+            )
+            if not delivered:  # another worker owns the row now
+                transaction.set_rollback(True)
+    except PermanentFailure as exc:
+        _record_failure(mine, attempts, exc, permanent=True)
+        log.warning("outbox %s refused by the sink: %s", message.id, exc)
+    except Exception as exc:  # noqa: BLE001 - retried like any delivery
+        _record_failure(mine, attempts, exc, permanent=False)
+        log.info("outbox %s attempt %s to the sink failed, will retry: %s", message.id, attempts, exc)
 
 
 def deliver_due(worker_id: str | None = None, limit: int = 100) -> int:

@@ -1,5 +1,5 @@
 from django_countries.serializer_fields import CountryField
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
 
@@ -148,19 +148,63 @@ class MemberSerializer(serializers.ModelSerializer):
 
 
 class HouseholdSerializer(serializers.ModelSerializer):
-    members = MemberSerializer(many=True, read_only=True)
+    members = serializers.SerializerMethodField(help_text="The current members (people who moved out are not listed).")
     service_point = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
         model = Household
         fields = ["id", "code", "service_point", "members", "created_at"]
 
+    @extend_schema_field(MemberSerializer(many=True))
+    def get_members(self, household):
+        # Filtered in Python so a prefetch of `members__person` serves it without another query.
+        current = sorted((m for m in household.members.all() if m.ended_at is None), key=lambda m: m.joined_at)
+        return MemberSerializer(current, many=True).data
+
+
+class MoveSerializer(serializers.Serializer):
+    person = serializers.UUIDField(source="person.pk", help_text="The person who moved.")
+    code = serializers.CharField(source="person.code")
+    from_household = serializers.CharField(
+        source="from_household.code", help_text="Code of the household the person was a current member of."
+    )
+    from_relationship = serializers.ChoiceField(choices=Relationship.choices)
+    message = serializers.CharField(help_text="What to tell the volunteer, in the request's language.")
+
+
+class HouseholdCreatedSerializer(HouseholdSerializer):
+    moved = MoveSerializer(
+        many=True,
+        read_only=True,
+        source="moves",
+        help_text=(
+            "Existing registrations (`existing_person_id`) that were current members of another household: "
+            "a person belongs to one household at a time, so each moved here and their old membership ended."
+        ),
+    )
+
+    class Meta(HouseholdSerializer.Meta):
+        fields = [*HouseholdSerializer.Meta.fields, "moved"]
+
 
 class HouseholdInputSerializer(StrictSerializer):
-    members = PersonInputSerializer(many=True)
+    members = PersonInputSerializer(
+        many=True,
+        help_text=(
+            f"One to {services.MAX_HOUSEHOLD_SIZE} people, exactly one with relationship `head`. "
+            "The same `existing_person_id` may appear once only."
+        ),
+    )
     service_point = serializers.SlugRelatedField(
         slug_field="code", queryset=ServicePoint.objects.all(), required=False, allow_null=True, default=None
     )
+
+    def to_internal_value(self, data):
+        # Refuse an oversized household before validating each of its people.
+        members = data.get("members") if isinstance(data, dict) else None
+        if isinstance(members, list) and len(members) > services.MAX_HOUSEHOLD_SIZE:
+            raise serializers.ValidationError({"members": [services.too_many_members(len(members))]})
+        return super().to_internal_value(data)
 
 
 class HouseholdViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
@@ -171,11 +215,11 @@ class HouseholdViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveMode
     def get_queryset(self):
         return selectors.households_for(self.request.user).prefetch_related("members__person")
 
-    @extend_schema(request=HouseholdInputSerializer, responses={201: HouseholdSerializer})
+    @extend_schema(request=HouseholdInputSerializer, responses={201: HouseholdCreatedSerializer})
     def create(self, request):
         self.check_role(FIELD_WRITERS)
         serializer = HouseholdInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         members = [person_input(item)[0] for item in serializer.validated_data["members"]]
         household = services.register_household(request.user, members, serializer.validated_data["service_point"])
-        return Response(HouseholdSerializer(household).data, status=status.HTTP_201_CREATED)
+        return Response(HouseholdCreatedSerializer(household).data, status=status.HTTP_201_CREATED)

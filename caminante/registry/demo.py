@@ -59,6 +59,7 @@ def make_copies(users: dict[str, User]) -> int:
                 national_society_id=user.national_society_id,
                 merged_into__isnull=True,
                 memberships__relationship="head",
+                memberships__ended_at__isnull=True,
                 birth_date__isnull=False,
                 birth_date_estimated=False,
             )

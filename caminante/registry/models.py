@@ -193,20 +193,56 @@ class Relationship(models.TextChoices):
     NOT_RELATED = "not_related", _("Not related")
 
 
+class MembershipEnd(models.TextChoices):
+    MOVED = "moved", _("Moved to another household")
+    REPAIRED = "repaired", _("Ended by the data repair (the person was in several households)")
+
+
+class MembershipQuerySet(models.QuerySet):
+    def current(self):
+        """The memberships that have not ended: each person's one current household."""
+        return self.filter(ended_at__isnull=True)
+
+    def past(self):
+        return self.filter(ended_at__isnull=False)
+
+
 class Membership(models.Model):
+    """A person's place in a household. A person belongs to at most one household at a time
+    (`membership_one_current_household`, a partial unique index on PostgreSQL and SQLite); an
+    ended membership is kept as history. Read `Membership.objects.current()` (or
+    `household.members.current()`, `person.memberships.current()`) unless you want history."""
+
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")
     relationship = models.CharField(max_length=12, choices=Relationship.choices)
     joined_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey("core.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    end_reason = models.CharField(max_length=10, choices=MembershipEnd.choices, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["household", "person"], name="membership_unique"),
-            models.UniqueConstraint(fields=["household"], condition=Q(relationship="head"), name="household_one_head"),
+            # One current household per person (this also makes a person a current member of a
+            # household at most once; they may leave and come back, the old row stays as history).
+            models.UniqueConstraint(
+                fields=["person"], condition=Q(ended_at__isnull=True), name="membership_one_current_household"
+            ),
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=Q(relationship="head", ended_at__isnull=True),
+                name="household_one_head",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.person_id} in {self.household_id} ({self.relationship})"
+
+    @property
+    def is_current(self) -> bool:
+        return self.ended_at is None
 
 
 class ConsentPurpose(models.TextChoices):

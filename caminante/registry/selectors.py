@@ -67,7 +67,10 @@ def households_for(user) -> QuerySet[Household]:
             qs.filter(national_society_id=scope.national_society_id)
             .filter(
                 Q(service_point_id=scope.service_point_id)
-                | Q(members__person__service_point_links__service_point_id=scope.service_point_id)
+                | Q(
+                    members__ended_at__isnull=True,
+                    members__person__service_point_links__service_point_id=scope.service_point_id,
+                )
             )
             .distinct()
         )

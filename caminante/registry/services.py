@@ -18,6 +18,7 @@ from caminante.core.crypto import decrypt_json, encrypt_json
 from caminante.core.models import NationalSociety, ServicePoint
 from caminante.core.roles import FIELD_WRITERS, HSP_ROLES, SENSITIVE_READERS
 from caminante.core.scoping import Scope, require
+from caminante.core.text import clean_name, clean_text
 from caminante.matching import DEFAULT_THRESHOLD, default_model
 from caminante.matching.engine import dedupe_features
 from caminante.matching.normalize import fold, name_tokens, normalize_document, phonetic_key
@@ -38,6 +39,7 @@ from .models import (
     MatchDecisionSource,
     MatchModel,
     Membership,
+    MembershipEnd,
     MergeRecord,
     Person,
     PersonBlockingKey,
@@ -141,40 +143,109 @@ def parse_phone(raw: str, region: str) -> str:
     )
 
 
+#: The earliest date of birth accepted.
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+#: Pregnancy or lactation is accepted for ages in this range (both included), when the age is known.
+PREGNANCY_AGES = (10, 60)
+#: An unaccompanied or separated child is under this age.
+ADULT_AGE = 18
+#: A date of birth and an estimated age that differ by more than this many years contradict each other.
+AGE_TOLERANCE = 1
+
+
+def _years_between(born: date, day: date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def _clean_names(data: PersonInput, errors: dict[str, list[str]]) -> dict[str, str]:
+    """The text fields cleaned at the door (NFC, no control, bidi or zero-width characters),
+    each at most its column's length: a longer value is refused, never cut."""
+    cleaned = {}
+    for name in ("given_names", "family_name_1", "family_name_2", "document_number", "phone"):
+        try:
+            cleaned[name] = clean_name(getattr(data, name), field=name, max_length=_max_length(name))
+        except ValidationError as exc:
+            errors.setdefault(name, []).extend(exc.message_dict[name])
+            cleaned[name] = ""
+    return cleaned
+
+
+def _max_length(name: str) -> int:
+    return Person._meta.get_field(name).max_length
+
+
 def validate_person(data: PersonInput, *, today: date, region: str) -> dict:
     """Check one person's data; return the cleaned field values. Raises ValidationError with
     every problem found, keyed by field."""
     errors: dict[str, list[str]] = {}
-    if not data.given_names.strip():
+    text = _clean_names(data, errors)
+    if not text["given_names"] and "given_names" not in errors:
         errors.setdefault("given_names", []).append(_("Enter the person's given names."))
     if data.sex not in Sex.values:
         errors.setdefault("sex", []).append(_("Choose the sex."))
-    if not (data.family_name_1.strip() or data.family_name_2.strip()):
+    if not (text["family_name_1"] or text["family_name_2"]) and not errors.keys() & {"family_name_1", "family_name_2"}:
         errors.setdefault("family_name_1", []).append(_("Enter at least one family name."))
-    birth_date, estimated = data.birth_date, False
+    birth_date, estimated, age = data.birth_date, False, None
     if birth_date is not None:
         if birth_date > today:
             errors.setdefault("birth_date", []).append(_("The date of birth cannot be in the future."))
-        elif today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day)) > MAX_AGE:
+        elif birth_date < EARLIEST_BIRTH_DATE:
+            errors.setdefault("birth_date", []).append(
+                _("The date of birth cannot be before %(year)s.") % {"year": EARLIEST_BIRTH_DATE.year}
+            )
+        elif _years_between(birth_date, today) > MAX_AGE:
             errors.setdefault("birth_date", []).append(
                 _("That date of birth gives an age over %(max)s years.") % {"max": MAX_AGE}
             )
-    elif data.estimated_age is not None:
+        else:
+            age = _years_between(birth_date, today)
+    if data.estimated_age is not None:
         if not 0 <= data.estimated_age <= MAX_AGE:
             errors.setdefault("estimated_age", []).append(
                 _("The estimated age must be between 0 and %(max)s years.") % {"max": MAX_AGE}
             )
-        else:
-            birth_date, estimated = date(today.year - data.estimated_age, 1, 1), True
+        elif birth_date is None:
+            birth_date, estimated, age = date(today.year - data.estimated_age, 1, 1), True, data.estimated_age
+        elif age is not None and abs(age - data.estimated_age) > AGE_TOLERANCE:
+            # Both given: they must agree (then the date of birth is kept).
+            errors.setdefault("estimated_age", []).append(
+                _(
+                    "The date of birth gives an age of %(age)s years, the estimated age is %(estimated)s. "
+                    "Correct one of them, or leave the estimated age empty."
+                )
+                % {"age": age, "estimated": data.estimated_age}
+            )
+            age = None
+    if data.pregnant_or_lactating:
+        if data.sex == Sex.MALE:
+            errors.setdefault("pregnant_or_lactating", []).append(
+                _("“Pregnant or lactating” cannot be marked for a person whose sex is male.")
+            )
+        elif age is not None and not PREGNANCY_AGES[0] <= age <= PREGNANCY_AGES[1]:
+            errors.setdefault("pregnant_or_lactating", []).append(
+                _(
+                    "“Pregnant or lactating” is accepted from %(low)s to %(high)s years of age; "
+                    "this person is %(age)s. Check the age or the answer."
+                )
+                % {"low": PREGNANCY_AGES[0], "high": PREGNANCY_AGES[1], "age": age}
+            )
+    if data.unaccompanied_or_separated_child and age is not None and age >= ADULT_AGE:
+        errors.setdefault("unaccompanied_or_separated_child", []).append(
+            _(
+                "“Unaccompanied or separated child” is only for people under %(adult)s; "
+                "this person is %(age)s. Check the age or the answer."
+            )
+            % {"adult": ADULT_AGE, "age": age}
+        )
     phone_e164 = ""
-    if data.phone.strip():
+    if text["phone"]:
         try:
-            phone_e164 = parse_phone(data.phone.strip(), region)
+            phone_e164 = parse_phone(text["phone"], region)
         except ValidationError as exc:
             errors.setdefault("phone", []).extend(exc.message_dict["phone"])
-    if data.document_number.strip() and not data.document_type:
+    if text["document_number"] and not data.document_type:
         errors.setdefault("document_type", []).append(_("Choose the type of the document."))
-    document = normalize_document(data.document_number) if data.document_number.strip() else ""
+    document = normalize_document(text["document_number"]) if text["document_number"] else ""
     for domain, _label in WG_DOMAINS:
         if data.wg.get(domain, "") not in Difficulty.values:
             errors.setdefault(domain, []).append(_("Choose one of the answers."))
@@ -191,17 +262,17 @@ def validate_person(data: PersonInput, *, today: date, region: str) -> dict:
         raise ValidationError(errors)
     wg = {domain: data.wg.get(domain, "") for domain, _label in WG_DOMAINS}
     return {
-        "given_names": " ".join(data.given_names.split()),
-        "family_name_1": " ".join(data.family_name_1.split()),
-        "family_name_2": " ".join(data.family_name_2.split()),
+        "given_names": text["given_names"],
+        "family_name_1": text["family_name_1"],
+        "family_name_2": text["family_name_2"],
         "sex": data.sex,
         "birth_date": birth_date,
         "birth_date_estimated": estimated,
         "nationality": data.nationality,
         "document_type": data.document_type if document else "",
-        "document_number": data.document_number.strip(),
+        "document_number": text["document_number"],
         "document_number_normalized": document,
-        "phone": data.phone.strip(),
+        "phone": text["phone"],
         "phone_e164": phone_e164,
         "phone_is_whatsapp": data.phone_is_whatsapp and bool(phone_e164),
         "migration_situation": data.migration_situation,
@@ -212,7 +283,7 @@ def validate_person(data: PersonInput, *, today: date, region: str) -> dict:
         "has_disability": any(v in (Difficulty.A_LOT, Difficulty.CANNOT) for v in wg.values()),
         "protection_data": encrypt_json({"survivor_of_violence": True} if data.survivor_of_violence else {}),
         **wg,
-        **name_keys(data.given_names, data.family_name_1, data.family_name_2),
+        **name_keys(text["given_names"], text["family_name_1"], text["family_name_2"]),
     }
 
 
@@ -335,11 +406,42 @@ def confirm_same_person(user, person_id: str, service_point: ServicePoint) -> Pe
     return person
 
 
+#: The most members one household may have (a larger group is registered as several households).
+MAX_HOUSEHOLD_SIZE = 30
+
+
+@dataclass
+class Move:
+    """A person who was a current member of another household and moved to the one registered."""
+
+    person: Person
+    from_household: Household
+    from_relationship: str
+    message: str
+
+
+def too_many_members(count: int) -> str:
+    return _(
+        "A household can have at most %(max)s members; this one has %(n)s. "
+        "Register a larger group as several households."
+    ) % {"max": MAX_HOUSEHOLD_SIZE, "n": count}
+
+
 def register_household(user, members: list[PersonInput], service_point: ServicePoint | None = None) -> Household:
     """Register a household: every member (new or existing) with their relationship to the head.
-    All or nothing: one bad member changes nothing."""
+    All or nothing: one bad member changes nothing.
+
+    A person belongs to one current household. An existing registration chosen as "same person"
+    who is a current member of another household moves to this one: the old membership is ended
+    in the same transaction (its row locked first), the move is audited, and the returned
+    household carries `moves` (a `Move` per person, with a message for the volunteer). The head
+    of another household whose other members stay there is not moved (the old household would be
+    left without a head): the registration is refused with a message. The same registration
+    twice, or more than MAX_HOUSEHOLD_SIZE members, is refused."""
     scope = require(user, FIELD_WRITERS)
     service_point = acting_service_point(scope, service_point)
+    if len(members) > MAX_HOUSEHOLD_SIZE:
+        raise ValidationError({"members": too_many_members(len(members))})
     heads = [m for m in members if m.relationship == Relationship.HEAD]
     if len(heads) != 1:
         raise ValidationError({"relationship": _("A household needs exactly one head of household.")})
@@ -347,7 +449,7 @@ def register_household(user, members: list[PersonInput], service_point: ServiceP
     if unknown:
         raise ValidationError({"relationship": _("Choose each member's relationship to the head.")})
     errors: dict[str, list[str]] = {}
-    people: list[tuple[Person, str]] = []
+    people: list[tuple[int, Person, str, bool]] = []
     with transaction.atomic():
         household = Household.objects.create(
             national_society=service_point.national_society,
@@ -357,6 +459,7 @@ def register_household(user, members: list[PersonInput], service_point: ServiceP
             updated_by=user,
             created_at_point=service_point,
         )
+        seen: dict = {}
         for index, member in enumerate(members, start=1):
             try:
                 with transaction.atomic():
@@ -365,20 +468,107 @@ def register_household(user, members: list[PersonInput], service_point: ServiceP
                 for name, messages in exc.message_dict.items():
                     errors.setdefault(f"member_{index}.{name}", []).extend(messages)
                 continue
-            people.append((person, member.relationship))
+            if person.pk in seen:
+                errors.setdefault(f"member_{index}.existing_person_id", []).append(
+                    _(
+                        "Members %(first)s and %(second)s are the same registered person (%(code)s). "
+                        "A person can be in the household only once."
+                    )
+                    % {"first": seen[person.pk], "second": index, "code": person.code}
+                )
+                continue
+            seen[person.pk] = index
+            people.append((index, person, member.relationship, bool(member.existing_person_id)))
+        moves = [] if errors else _end_other_households(user, household, people, errors)
         if errors:
             transaction.set_rollback(True)
             raise ValidationError(errors)
-        Membership.objects.bulk_create(
-            Membership(household=household, person=person, relationship=rel) for person, rel in people
-        )
+        try:
+            with transaction.atomic():
+                Membership.objects.bulk_create(
+                    Membership(household=household, person=person, relationship=rel) for _i, person, rel, _e in people
+                )
+        except IntegrityError as exc:
+            # Another registration took one of these people into its household meanwhile.
+            raise ValidationError(
+                {
+                    "members": _(
+                        "One of these people was registered in another household at the same time. "
+                        "Nothing was saved: check the people and register the household again."
+                    )
+                }
+            ) from exc
         audit.record(
             user,
             "household.registered",
             household,
-            data={"code": household.code, "members": [str(p.pk) for p, _r in people]},
+            data={
+                "code": household.code,
+                "members": [str(p.pk) for _i, p, _r, _e in people],
+                "moved": [{"person": str(m.person.pk), "from": m.from_household.code} for m in moves],
+            },
         )
+    household.moves = moves
     return household
+
+
+def _end_other_households(user, household: Household, people: list, errors: dict) -> list[Move]:
+    """End the current membership elsewhere of each existing person joining `household`; return
+    the moves. A head leaving other members behind is an error (nothing is ended then)."""
+    existing = [(index, person) for index, person, _rel, is_existing in people if is_existing]
+    if not existing:
+        return []
+    joining = {person.pk for _index, person, _rel, _e in people}
+    now = timezone.now()
+    moves: list[Move] = []
+    for index, person in existing:
+        # Lock the person's current membership: a concurrent move of the same person waits here.
+        current = list(
+            Membership.objects.select_for_update(of=("self",))
+            .current()
+            .filter(person=person)
+            .exclude(household=household)
+            .select_related("household")
+        )
+        for old in current:
+            if old.relationship == Relationship.HEAD:
+                stay = Membership.objects.current().filter(household_id=old.household_id).exclude(person_id__in=joining)
+                if stay.exists():
+                    errors.setdefault(f"member_{index}.existing_person_id", []).append(
+                        _(
+                            "%(name)s is the head of household %(code)s, whose other members stay there. "
+                            "A head of household can move to another household only together with all "
+                            "of its members. Nothing was saved."
+                        )
+                        % {"name": person.full_name, "code": old.household.code}
+                    )
+                    continue
+            moves.append(
+                Move(
+                    person=person,
+                    from_household=old.household,
+                    from_relationship=old.relationship,
+                    message=_("%(name)s was in household %(old)s and moves to this one (%(new)s).")
+                    % {"name": person.full_name, "old": old.household.code, "new": household.code},
+                )
+            )
+    if errors:
+        return []
+    for move in moves:
+        Membership.objects.filter(person=move.person, household=move.from_household, ended_at__isnull=True).update(
+            ended_at=now, ended_by=user, end_reason=MembershipEnd.MOVED
+        )
+        audit.record(
+            user,
+            "household.member_moved",
+            move.person,
+            data={
+                "from": move.from_household.code,
+                "from_relationship": move.from_relationship,
+                "to": household.code,
+            },
+        )
+    return moves
 
 
 def read_protection_data(user, person: Person) -> dict:
@@ -398,25 +588,26 @@ REVIEWERS = selectors.REVIEWERS
 def _probe_of(data: PersonInput, region: str):
     """What the volunteer typed, as the engine's record (best effort: the answer was "same person"
     so the form was not validated as a new registration)."""
-    phone = ""
-    if data.phone.strip():
+    phone, raw_phone = "", clean_text(data.phone)
+    document = clean_text(data.document_number)
+    if raw_phone:
         try:
-            phone = parse_phone(data.phone.strip(), region)
+            phone = parse_phone(raw_phone, region)
         except ValidationError:
             phone = ""
     birth_date, estimated = data.birth_date, False
     if birth_date is None and data.estimated_age is not None and 0 <= data.estimated_age <= MAX_AGE:
         birth_date, estimated = date(date.today().year - data.estimated_age, 1, 1), True
     return engine.probe_record(
-        given_names=data.given_names,
-        family_name_1=data.family_name_1,
-        family_name_2=data.family_name_2,
+        given_names=clean_text(data.given_names),
+        family_name_1=clean_text(data.family_name_1),
+        family_name_2=clean_text(data.family_name_2),
         sex=data.sex,
         birth_date=birth_date,
         birth_date_estimated=estimated,
         nationality=data.nationality,
         phone_e164=phone,
-        document=normalize_document(data.document_number) if data.document_number.strip() else "",
+        document=normalize_document(document) if document else "",
     )
 
 
@@ -699,6 +890,17 @@ def merge_people(user, candidate_id=None, *, person_a_id=None, person_b_id=None)
         if len(people) != 2 or people[0].national_society_id != people[1].national_society_id:
             raise ValidationError(_("Both people must be registered, not merged, and in your National Society."))
         survivor, merged = sorted(people, key=lambda p: (p.created_at, p.code))
+        households = list(
+            Membership.objects.current().filter(person__in=people).select_related("household").order_by("joined_at")
+        )
+        if len(households) > 1:
+            raise ValidationError(
+                _(
+                    "These two people cannot be combined: each is a current member of a household "
+                    "(%(households)s), and a person belongs to one household only. Nothing was changed."
+                )
+                % {"households": ", ".join(m.household.code for m in households)}
+            )
         moved: list[dict] = []
         removed: list[dict] = []
         # The service points the survivor is already linked to: the other's link there is redundant.

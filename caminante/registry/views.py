@@ -11,6 +11,7 @@ from caminante.core.models import ServicePoint
 from caminante.core.roles import FIELD_WRITERS, PERSON_READERS
 from caminante.core.scoping import access, get_or_404
 from caminante.core.selectors import service_points_for
+from caminante.core.text import clean_text
 
 from . import engine, selectors, services
 from .forms import PersonForm
@@ -55,6 +56,9 @@ def _attach_errors(forms: list[PersonForm], exc: ValidationError) -> list[str]:
         if name in form.fields:
             for message in msgs:
                 form.add_error(name, message)
+        elif index:  # about the member as a whole (the same person twice, a head moving out, ...)
+            for message in msgs:
+                form.add_error(None, message)
         else:
             general.extend(msgs)
     return general
@@ -104,11 +108,13 @@ def register(request):
         context["errors"] = _attach_errors(forms, exc)
         return render(request, "registry/register.html", context, status=400)
     messages.success(request, _("Household %(code)s is registered.") % {"code": household.code})
+    for move in household.moves:
+        messages.warning(request, move.message)
     return redirect("household", household_id=household.pk)
 
 
 def _candidates(user, form: PersonForm) -> list:
-    d = form.cleaned_data
+    d = {name: clean_text(value) if isinstance(value, str) else value for name, value in form.cleaned_data.items()}
     birth_date, estimated = d["birth_date"], False
     if birth_date is None and d["estimated_age"] is not None:
         birth_date, estimated = date(date.today().year - d["estimated_age"], 1, 1), True
@@ -150,7 +156,8 @@ def person_detail(request, person_id):
     context = {
         "person": person,
         "protection": protection,
-        "memberships": person.memberships.select_related("household"),
+        "memberships": person.memberships.current().select_related("household"),
+        "past_memberships": person.memberships.past().select_related("household").order_by("-ended_at"),
         "consents": person.consents.all(),
         "deliveries": deliveries_for(request.user).filter(person=person)[:50],
         "quick_services": _quick_services(request.user),
@@ -161,10 +168,11 @@ def person_detail(request, person_id):
 @access(*PERSON_READERS)
 def household_detail(request, household_id):
     household = get_or_404(selectors.households_for(request.user), request.user, pk=household_id)
-    members = household.members.select_related("person").order_by("joined_at")
+    members = household.members.current().select_related("person").order_by("joined_at")
     context = {
         "household": household,
         "members": members,
+        "past_members": household.members.past().select_related("person").order_by("-ended_at"),
         "deliveries": deliveries_for(request.user).filter(household=household)[:50],
         "quick_services": _quick_services(request.user),
     }
@@ -201,7 +209,7 @@ def _side(person) -> dict:
     return {
         "person": person,
         "service_points": [link.service_point for link in person.service_point_links.select_related("service_point")],
-        "memberships": list(person.memberships.select_related("household")),
+        "memberships": list(person.memberships.current().select_related("household")),
         "services": person.deliveries.count() if hasattr(person, "deliveries") else 0,
         "consents": list(person.consents.all()),
     }

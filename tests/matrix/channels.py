@@ -1,9 +1,13 @@
-"""Channels objects for the permission matrix: one conversation waiting for a person, per country."""
+"""Channels objects for the permission matrix: one conversation waiting for a person, and one message
+in the demo sink, per country."""
 
-from caminante.channels import services
+from django.utils import timezone
+
+from caminante.channels import services, sink
 from caminante.channels.models import Channel
+from caminante.core import outbox
 
-PARAM_KINDS = {"conversation_id": "conversation"}
+PARAM_KINDS = {"conversation_id": "conversation", "sent_id": "sent_message"}
 PK_ROUTE_PREFIXES: dict[str, str] = {}
 
 
@@ -12,4 +16,8 @@ def build(country, writer, point, users):
     contact = services.get_or_create_contact(ns, Channel.WHATSAPP, f"5730055501{len(country)}{country == 'co':d}")
     conversation = services.open_conversation(contact)
     services.hand_over(conversation)
-    return {"conversation": conversation.pk}
+    message = outbox.enqueue(
+        "sms", f"+57300555020{country == 'co':d}", {"text": "Tu bono está listo"}, national_society=ns
+    )
+    sent = sink.store(message, timezone.now())
+    return {"conversation": conversation.pk, "sent_message": sent.provider_message_id.removeprefix("sink:")}

@@ -6,7 +6,7 @@ import uuid
 from django.core.management.base import BaseCommand
 
 from caminante.core.jobs import run_due
-from caminante.core.outbox import deliver_due
+from caminante.core.outbox import channel_report, deliver_due, waiting_channels
 
 
 class Command(BaseCommand):
@@ -30,6 +30,12 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         self.stdout.write(f"worker {worker_id} started")
+        waiting = waiting_channels()
+        for line in channel_report():
+            if line.split(":", 1)[0] in waiting:  # no provider: say it once, loudly, not per message
+                self.stderr.write(f"worker: {line}")
+            else:
+                self.stdout.write(f"worker: {line}")
         while not stopping:
             for summary in run_due():
                 self.stdout.write(summary)
