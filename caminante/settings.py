@@ -187,7 +187,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "caminante.core.api.CaminanteAutoSchema",
     "DEFAULT_PAGINATION_CLASS": "caminante.core.inputs.BoundedPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "caminante.core.api.exception_handler",

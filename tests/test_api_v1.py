@@ -66,8 +66,8 @@ def test_token_login(users):
 
 def test_token_bad_password(users):
     response = APIClient().post("/api/v1/auth/token/", {"username": "volunteer.co", "password": "nope"}, format="json")
-    body = _assert_error(response, 400)
-    assert "non_field_errors" in body["errors"]
+    # Well-formed but wrong credentials: 401, as any failed authentication.
+    _assert_error(response, 401, "invalid_credentials")
 
 
 def test_token_unknown_field_and_form_encoding(users):
@@ -83,7 +83,7 @@ def test_token_login_locks_out_after_failures(users):
     for _ in range(5):
         client.post("/api/v1/auth/token/", {"username": "officer.co", "password": "nope"}, format="json")
     response = client.post("/api/v1/auth/token/", {"username": "officer.co", "password": PASSWORD}, format="json")
-    assert response.status_code in (400, 403, 429)
+    assert response.status_code in (401, 403, 429)
     assert "token" not in response.content.decode()
 
 
@@ -253,8 +253,14 @@ def test_schema_and_docs(db):
 
 def test_errors_are_translated(users):
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    body = client.post("/api/v1/auth/token/", {"username": "x", "password": "y"}, format="json").json()
+    body = client.post("/api/v1/auth/token/", {"username": "x", "password": "y", "z": 1}, format="json").json()
     assert body["message"] == "The data is not valid."
+    wrong = client.post("/api/v1/auth/token/", {"username": "x", "password": "y"}, format="json").json()
+    assert wrong["message"] == "Unable to log in with the username and password given."
+    spanish = APIClient(HTTP_ACCEPT_LANGUAGE="es").post(
+        "/api/v1/auth/token/", {"username": "x", "password": "y"}, format="json"
+    )
+    assert spanish.json()["message"] == "No se pudo iniciar sesión con el usuario y la contraseña dados."
 
 
 @pytest.mark.parametrize("path", ["/api/v1/people/not.a.uuid/", "/api/v1/no-such-thing/", "/api/v2/"])

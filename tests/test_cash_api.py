@@ -100,7 +100,9 @@ def test_officers_list_vouchers(users, sp_co):
     row = body["results"][0]
     assert row["code"] == vouchers[1].code and Decimal(row["value"]) == Decimal("100") and row["currency"] == "COP"
     assert {"code", "value", "balance", "currency", "status", "expires_at"} <= set(row)
-    assert client.get("/api/v1/cash/vouchers/?programme=nonsense").json()["count"] == 0
+    # Filters are validated: a malformed programme id or an unknown status is a 400, not an empty page.
+    assert client.get("/api/v1/cash/vouchers/?programme=nonsense").json()["errors"]["programme"]
+    assert client.get("/api/v1/cash/vouchers/?status=spent-ish").status_code == 400
     assert _api("officer.pe").get("/api/v1/cash/vouchers/").json()["count"] == 0
     assert _api("officer.pe").get(f"/api/v1/cash/vouchers/{vouchers[0].pk}/").status_code == 404
     assert _api("vendor.co").get("/api/v1/cash/vouchers/").status_code == 403

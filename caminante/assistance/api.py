@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
 
@@ -54,6 +55,7 @@ class ServiceDeliveryViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.Retrie
     def get_queryset(self):
         return selectors.deliveries_for(self.request.user).order_by("-delivered_at")
 
+    @extend_schema(request=ServiceDeliveryInputSerializer, responses={201: ServiceDeliverySerializer})
     def create(self, request):
         self.check_role(FIELD_WRITERS)
         serializer = ServiceDeliveryInputSerializer(data=request.data)

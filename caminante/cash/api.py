@@ -1,7 +1,5 @@
 """Vendor and officer REST API: redeem and look up vouchers (vendor token), list vouchers (officers)."""
 
-import uuid
-
 from django.http import Http404
 from django.utils.translation import gettext_lazy as drf_message  # DRF's own messages and catalogue
 from drf_spectacular.drainage import set_override
@@ -12,7 +10,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from caminante.core.api import HasRole, ScopedViewSet, StrictSerializer
+from caminante.core.api import HasRole, ScopedViewSet, StrictSerializer, query_params
 from caminante.core.fields import ApiDateTimeField
 from caminante.core.roles import Role
 
@@ -31,6 +29,11 @@ class VoucherSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class VoucherFilter(serializers.Serializer):
+    programme = serializers.UUIDField(required=False, help_text="Programme id")
+    status = serializers.ChoiceField(choices=Voucher.Status.choices, required=False)
+
+
 class VoucherViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     """A National Society's vouchers, for programme officers and data managers."""
 
@@ -38,26 +41,19 @@ class VoucherViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelM
     queryset = Voucher.objects.none()
     access_roles = OFFICERS
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("programme", str, description="Programme id"),
-            OpenApiParameter("status", str, enum=[s.value for s in Voucher.Status]),
-        ]
-    )
+    @extend_schema(parameters=[VoucherFilter])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
     def get_queryset(self):
         qs = selectors.vouchers_for(self.request.user).order_by("-issued_at", "code")
-        programme = self.request.query_params.get("programme")
-        if programme:
-            try:
-                qs = qs.filter(programme_id=uuid.UUID(programme))
-            except ValueError:  # not a programme id: nothing matches
-                return Voucher.objects.none()
-        wanted = self.request.query_params.get("status")
-        if wanted:
-            qs = qs.filter(status=wanted)
+        if self.action != "list":
+            return qs
+        wanted = query_params(self.request, VoucherFilter)
+        if wanted.get("programme"):
+            qs = qs.filter(programme_id=wanted["programme"])
+        if wanted.get("status"):
+            qs = qs.filter(status=wanted["status"])
         return qs
 
 

@@ -4,10 +4,13 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, permissions, serializers, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .models import ServicePoint
@@ -15,9 +18,28 @@ from .roles import STAFF_ROLES
 from .scoping import NoScope, Scope, get_or_404
 from .selectors import service_points_for
 
+# JSON types a strict serializer's fields take, as the OpenAPI schema says (DRF would turn 0
+# into "0" for a text field and "yes" into true for a boolean one).
+JSON_TYPES = [
+    (serializers.BooleanField, (bool,), gettext_lazy("Enter true or false.")),
+    (serializers.CharField, (str,), gettext_lazy("Enter text.")),
+    (serializers.IntegerField, (int,), gettext_lazy("Enter a whole number.")),
+]
+
+
+def _type_error(field, value) -> str | None:
+    if value is None:
+        return None
+    for kind, types, message in JSON_TYPES:
+        if isinstance(field, kind):
+            wrong = not isinstance(value, types) or (kind is serializers.IntegerField and isinstance(value, bool))
+            return str(message) if wrong else None
+    return None
+
 
 class StrictSerializer(serializers.Serializer):
-    """Rejects fields it does not know, so a typo never silently drops data."""
+    """Rejects fields it does not know, so a typo never silently drops data, and values of
+    the wrong JSON type, so what is stored is what the client meant."""
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
@@ -26,7 +48,23 @@ class StrictSerializer(serializers.Serializer):
                 raise serializers.ValidationError(
                     {name: [_("Unknown field.")] for name in unknown}, code="unknown_field"
                 )
+            wrong = {
+                name: [message]
+                for name, field in self.fields.items()
+                if name in data and (message := _type_error(field, data[name]))
+            }
+            if wrong:
+                raise serializers.ValidationError(wrong, code="wrong_type")
         return super().to_internal_value(data)
+
+
+def query_params(request, serializer_class) -> dict:
+    """A list's filters, validated by a serializer (also its OpenAPI parameters): an unknown
+    choice or a malformed id is a 400 in the API's error format, never an empty page or a 500."""
+    # A plain dict: in a QueryDict DRF reads "?status=" as "not given", which the schema does not say.
+    serializer = serializer_class(data=request.query_params.dict())
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
 
 
 class HasRole(permissions.BasePermission):
@@ -95,6 +133,23 @@ def exception_handler(exc, context):
     return response
 
 
+class CaminanteAutoSchema(AutoSchema):
+    """The OpenAPI schema says exactly what the API accepts: a strict serializer's request
+    body has no additional properties, and an optional related field takes "" as none."""
+
+    def _map_basic_serializer(self, serializer, direction):
+        result = super()._map_basic_serializer(serializer, direction)
+        if direction == "request" and isinstance(serializer, StrictSerializer):
+            result["additionalProperties"] = False
+        return result
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        result = super()._map_serializer_field(field, direction, bypass_extensions)
+        if direction == "request" and isinstance(field, serializers.RelatedField) and field.allow_null:
+            result.pop("minLength", None)
+        return result
+
+
 class TokenRequest(StrictSerializer):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
@@ -105,11 +160,19 @@ class TokenView(ObtainAuthToken):
 
     access_roles = "public"
     permission_classes = [HasRole]
+    # JSON only, through the bounded parser (ObtainAuthToken also takes forms and multipart).
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
 
     @extend_schema(request=TokenRequest, responses=inline_serializer("Token", {"token": serializers.CharField()}))
     def post(self, request, *args, **kwargs):
         TokenRequest(data=request.data).is_valid(raise_exception=True)
-        return super().post(request, *args, **kwargs)
+        try:
+            return super().post(request, *args, **kwargs)
+        except exceptions.ValidationError as exc:
+            # Well-formed but wrong (or locked) credentials: 401, as for any failed authentication.
+            raise exceptions.AuthenticationFailed(
+                _("Unable to log in with the username and password given."), code="invalid_credentials"
+            ) from exc
 
 
 class ServicePointSerializer(serializers.ModelSerializer):

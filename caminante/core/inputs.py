@@ -13,10 +13,13 @@
 import json
 import logging
 
+from django.conf import settings
 from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.db import DataError
 from django.http import HttpResponseBadRequest, JsonResponse
+from django.http.request import RawPostDataException
 from django.template import loader
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, pagination
 from rest_framework.parsers import JSONParser
@@ -109,43 +112,63 @@ class BoundedPagination(pagination.LimitOffsetPagination):
     default_limit = 50
     max_limit = MAX_PAGE_SIZE
 
-    def _bounded(self, request, name: str, default: int, maximum: int) -> int:
+    def _whole_number(self, request, name: str, default: int, message: str) -> int:
         raw = request.query_params.get(name)
         if raw is None or raw == "":
             return default
-        if not raw.isascii() or not raw.isdigit() or len(raw) > 12:
-            raise exceptions.ValidationError({name: [_("Enter a whole number from 0 to %(max)s.") % {"max": maximum}]})
-        return min(int(raw), maximum) if name == self.limit_query_param else self._offset_in_range(int(raw), maximum)
-
-    def _offset_in_range(self, value: int, maximum: int) -> int:
-        if value > maximum:
-            raise exceptions.ValidationError(
-                {self.offset_query_param: [_("Enter a whole number from 0 to %(max)s.") % {"max": maximum}]}
-            )
-        return value
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 40):
+            raise exceptions.ValidationError({name: [message]})
+        return int(raw)
 
     def get_limit(self, request):
-        limit = self._bounded(request, self.limit_query_param, self.default_limit, self.max_limit)
-        return limit or self.default_limit
+        message = _("Enter a whole number (at most %(max)s results are returned).") % {"max": self.max_limit}
+        limit = self._whole_number(request, self.limit_query_param, self.default_limit, message)
+        return min(limit, self.max_limit) or self.default_limit
 
     def get_offset(self, request):
-        return self._bounded(request, self.offset_query_param, 0, MAX_OFFSET)
+        message = _("Enter a whole number from 0 to %(max)s.") % {"max": MAX_OFFSET}
+        offset = self._whole_number(request, self.offset_query_param, 0, message)
+        if offset > MAX_OFFSET:
+            raise exceptions.ValidationError({self.offset_query_param: [message]})
+        return offset
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             if parameter["name"] == self.limit_query_param:
-                parameter["schema"] = {"type": "integer", "minimum": 0, "maximum": self.max_limit}
+                parameter["schema"] = {"type": "integer", "minimum": 0}
+                parameter["description"] = (
+                    f"Results per page (default {self.default_limit}; a limit above {self.max_limit} is capped)."
+                )
             elif parameter["name"] == self.offset_query_param:
                 parameter["schema"] = {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}
         return parameters
+
+
+def safe_next(request, default: str) -> str:
+    """The ?next= / POST next= to go back to, if it is a path on this site; else `default`
+    (never an open redirect to another host, never a view name to resolve)."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
 
 
 # ---- the middleware ---------------------------------------------------------------------------
 
 # Errors that only bad input causes: a value out of the database's range or with a NUL
 # (DataError, ValueError from the driver), a too large integer (OverflowError), a body too big.
-INPUT_ERRORS = (InvalidInput, BadRequest, SuspiciousOperation, DataError, OverflowError, RecursionError)
+INPUT_ERRORS = (
+    InvalidInput,
+    BadRequest,
+    SuspiciousOperation,
+    DataError,
+    OverflowError,
+    RecursionError,
+    RawPostDataException,
+)
 
 
 def wants_json(request) -> bool:
@@ -160,6 +183,18 @@ def error_response(request, message: str, code: str = "invalid_input", status: i
     except Exception:  # noqa: BLE001 - the error page itself must never fail
         return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
     return HttpResponseBadRequest(html)
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _buffer_small_body(request) -> None:
+    """Read a body that fits in memory before parsing the form, so a view that needs the raw
+    bytes (a signed webhook, a JSON endpoint) can still read them; an upload bigger than that
+    is streamed to the form parser as Django does."""
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if declared.isdigit() and int(declared) <= settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        request.body  # noqa: B018 - buffers the body
 
 
 def _has_nul(values) -> bool:
@@ -180,10 +215,8 @@ class InputGuardMiddleware:
         try:
             if _has_nul(request.GET) or "\x00" in request.path:
                 return error_response(request, _("The address contains a NUL character."), "nul_character")
-            if request.method == "POST" and request.content_type in (
-                "application/x-www-form-urlencoded",
-                "multipart/form-data",
-            ):
+            if request.method == "POST" and request.content_type in FORM_TYPES:
+                _buffer_small_body(request)
                 if _has_nul(request.POST):
                     return error_response(request, _("The form contains a NUL character."), "nul_character")
         except RequestDataTooBig:

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from caminante.core.inputs import safe_next
 from caminante.core.models import NationalSociety, PartnerOrganisation
 from caminante.core.roles import SENSITIVE_READERS, Role
 from caminante.core.scoping import access, get_or_404, public, signed
@@ -155,7 +156,7 @@ def directory_verify(request, service_id):
     entry = get_or_404(selectors.directory_for(request.user), request.user, pk=service_id)
     services.verify_service(request.user, entry)
     messages.success(request, _("Marked as verified today: %(name)s.") % {"name": entry.name})
-    return redirect(request.POST.get("next") or reverse("directory"))
+    return redirect(safe_next(request, reverse("directory")))
 
 
 @access(*MANAGERS)

@@ -121,9 +121,11 @@ class PersonViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
     def list(self, request, *args, **kwargs):
         query = request.query_params.get("search", "").strip()
         if query:
-            # Ranked best first and capped, so one page in the same envelope as the plain list.
-            results = PersonSerializer(selectors.search_people(request.user, query), many=True).data
-            return Response({"count": len(results), "next": None, "previous": None, "results": results})
+            # Ranked best first and capped: the page asked for, in the same envelope as the plain list.
+            limit, offset = self.paginator.get_limit(request), self.paginator.get_offset(request)
+            found = list(selectors.search_people(request.user, query))
+            results = PersonSerializer(found[offset : offset + limit], many=True).data
+            return Response({"count": len(found), "next": None, "previous": None, "results": results})
         return super().list(request, *args, **kwargs)
 
     @extend_schema(request=PersonInputSerializer, responses={201: PersonSerializer})
