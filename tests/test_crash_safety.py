@@ -83,6 +83,8 @@ from tests.crash.harness import (
     sign,
 )
 
+pytestmark = pytest.mark.slow
+
 SUITE_URL = os.environ.get("CAMINANTE_DATABASE_URL", "")
 SUITE_ENGINE = "postgresql" if SUITE_URL.startswith(("postgres://", "postgresql://")) else "sqlite"
 WANTED = {name.strip() for name in os.environ.get("CAMINANTE_CRASH_DATABASES", SUITE_ENGINE).split(",")}

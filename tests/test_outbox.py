@@ -310,3 +310,27 @@ def test_concurrent_workers_never_send_a_message_twice(receiver):
     assert OutboxMessage.objects.filter(status=OutboxMessage.Status.SENT).count() == 40
     # The work was shared: more than one worker sent messages.
     assert len(set(OutboxMessage.objects.values_list("claimed_by", flat=True))) >= 2
+
+
+@pytest.mark.django_db
+@override_settings(OUTBOX_MAX_ATTEMPTS=2)
+def test_a_message_whose_sending_kills_every_worker_ends_failed(receiver):
+    """A worker killed mid-attempt leaves the row SENDING; the next claim counts that attempt,
+    so a message that crashes every worker stops at the maximum instead of looping forever."""
+    r = receiver()
+    message = outbox.enqueue("webhook", r.url, {"poison": True})
+    for attempt in range(1, 3):
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            status=OutboxMessage.Status.SENDING,
+            claimed_by=f"killed-{attempt}",
+            lease_until=timezone.now() - timedelta(seconds=1),
+            next_attempt_at=timezone.now(),
+        )
+        claimed = outbox.claim_next("w")
+        message.refresh_from_db()
+        if attempt == 1:
+            assert claimed is not None and message.attempts == 1 and message.status == OutboxMessage.Status.SENDING
+    assert claimed is None
+    assert message.status == OutboxMessage.Status.FAILED
+    assert message.attempts == 2 and "worker stopped" in message.last_error
+    assert r.hits == []

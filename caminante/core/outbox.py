@@ -28,7 +28,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from .models import OutboxMessage
@@ -206,18 +206,28 @@ def claim_next(worker_id: str) -> OutboxMessage | None:
     waiting = waiting_channels()
     if waiting:  # no provider: leave them pending, untouched, until one is configured
         candidates = candidates.exclude(channel__in=waiting)
-    for candidate in candidates.order_by("next_attempt_at").values("id", "status")[:20]:
+    for candidate in candidates.order_by("next_attempt_at").values("id", "status", "attempts")[:20]:
+        changes = {
+            "status": OutboxMessage.Status.SENDING,
+            "lease_until": now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS),
+            "claimed_by": worker_id,
+        }
+        abandoned = candidate["status"] == OutboxMessage.Status.SENDING
+        if abandoned:
+            # The worker holding it stopped mid-attempt (killed, out of memory): that attempt
+            # counts, so a message whose sending crashes every worker ends as failed, not
+            # retried forever.
+            changes["attempts"] = F("attempts") + 1
+            changes["last_error"] = "the worker stopped during the delivery (its lease expired)"
+            if candidate["attempts"] + 1 >= settings.OUTBOX_MAX_ATTEMPTS:
+                changes.update(status=OutboxMessage.Status.FAILED, lease_until=None)
         claimed = (
-            OutboxMessage.objects.filter(id=candidate["id"], status=candidate["status"])
-            .filter(due)
-            .update(
-                status=OutboxMessage.Status.SENDING,
-                lease_until=now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS),
-                claimed_by=worker_id,
-            )
+            OutboxMessage.objects.filter(id=candidate["id"], status=candidate["status"]).filter(due).update(**changes)
         )
-        if claimed:
+        if claimed and changes["status"] == OutboxMessage.Status.SENDING:
             return OutboxMessage.objects.get(id=candidate["id"])
+        if claimed:
+            log.warning("outbox %s failed: every attempt stopped its worker", candidate["id"])
     return None
 
 
