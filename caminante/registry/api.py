@@ -168,7 +168,9 @@ class MoveSerializer(serializers.Serializer):
     from_household = serializers.CharField(
         source="from_household.code", help_text="Code of the household the person was a current member of."
     )
-    from_relationship = serializers.ChoiceField(choices=Relationship.choices)
+    from_relationship = serializers.CharField(
+        help_text="The person's relationship to the head in the old household (a `relationship` value)."
+    )
     message = serializers.CharField(help_text="What to tell the volunteer, in the request's language.")
 
 
