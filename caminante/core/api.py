@@ -238,4 +238,7 @@ def document_error_responses(result, generator, request, public):
             responses = operation.setdefault("responses", {})
             for status, description in ERROR_RESPONSES.items():
                 responses.setdefault(status, {"description": description, "content": ref})
+            for status, response in responses.items():  # an error documented by a view without a body
+                if str(status).startswith("4") and not response.get("content"):
+                    response["content"] = ref
     return result

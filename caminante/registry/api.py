@@ -1,8 +1,9 @@
 from django_countries.serializer_fields import CountryField
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
 
+from caminante.core import idempotency
 from caminante.core.api import ScopedViewSet, StrictSerializer
 from caminante.core.models import ServicePoint
 from caminante.core.roles import FIELD_WRITERS, PERSON_READERS
@@ -107,6 +108,14 @@ def person_input(validated: dict) -> tuple[services.PersonInput, ServicePoint | 
     return services.PersonInput(**data), service_point
 
 
+REPLAY = "A replay of an earlier request with this Idempotency-Key: nothing new was created."
+CONFLICT = "idempotency_conflict: the Idempotency-Key was used for another request."
+
+
+def _created_status(replayed: bool) -> int:
+    return status.HTTP_200_OK if replayed else status.HTTP_201_CREATED
+
+
 class PersonViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     """People registered at service points, within the caller's scope."""
 
@@ -128,14 +137,27 @@ class PersonViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
             return Response({"count": len(found), "next": None, "previous": None, "results": results})
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(request=PersonInputSerializer, responses={201: PersonSerializer})
+    @extend_schema(
+        request=PersonInputSerializer,
+        parameters=[idempotency.SCHEMA_PARAMETER],
+        responses={
+            201: PersonSerializer,
+            200: OpenApiResponse(PersonSerializer, description=REPLAY),
+            409: OpenApiResponse(description=CONFLICT),
+        },
+    )
     def create(self, request):
         self.check_role(FIELD_WRITERS)
         serializer = PersonInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data, service_point = person_input(serializer.validated_data)
-        person = services.register_person(request.user, data, service_point)
-        return Response(PersonSerializer(person).data, status=status.HTTP_201_CREATED)
+        person_id, replayed = idempotency.create_once(
+            request, "person.register", lambda: services.register_person(request.user, data, service_point)
+        )
+        person = self.get_queryset().get(pk=person_id)
+        return Response(
+            PersonSerializer(person).data, status=status.HTTP_200_OK if replayed else status.HTTP_201_CREATED
+        )
 
 
 class MemberSerializer(serializers.ModelSerializer):
@@ -217,11 +239,34 @@ class HouseholdViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveMode
     def get_queryset(self):
         return selectors.households_for(self.request.user).prefetch_related("members__person")
 
-    @extend_schema(request=HouseholdInputSerializer, responses={201: HouseholdCreatedSerializer})
+    @extend_schema(
+        request=HouseholdInputSerializer,
+        parameters=[idempotency.SCHEMA_PARAMETER],
+        responses={
+            201: HouseholdCreatedSerializer,
+            200: OpenApiResponse(
+                HouseholdCreatedSerializer, description="A replay of an earlier request with this key."
+            ),
+            409: OpenApiResponse(description=CONFLICT),
+        },
+    )
     def create(self, request):
         self.check_role(FIELD_WRITERS)
         serializer = HouseholdInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         members = [person_input(item)[0] for item in serializer.validated_data["members"]]
-        household = services.register_household(request.user, members, serializer.validated_data["service_point"])
-        return Response(HouseholdCreatedSerializer(household).data, status=status.HTTP_201_CREATED)
+        created = []
+
+        def register():
+            created.append(
+                services.register_household(request.user, members, serializer.validated_data["service_point"])
+            )
+            return created[0]
+
+        household_id, replayed = idempotency.create_once(request, "household.register", register)
+        # A replay answers with the household as it is; the moves are told once, when they happen.
+        household = created[0] if created and not replayed else self.get_queryset().get(pk=household_id)
+        return Response(
+            HouseholdCreatedSerializer(household).data,
+            status=status.HTTP_200_OK if replayed else status.HTTP_201_CREATED,
+        )
