@@ -7,12 +7,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import exceptions, permissions, serializers, viewsets
+from rest_framework import exceptions, parsers, permissions, serializers, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .inputs import BoundedJSONParser
 from .models import ServicePoint
 from .roles import STAFF_ROLES
 from .scoping import NoScope, Scope, get_or_404
@@ -160,8 +160,8 @@ class TokenView(ObtainAuthToken):
 
     access_roles = "public"
     permission_classes = [HasRole]
-    # JSON only, through the bounded parser (ObtainAuthToken also takes forms and multipart).
-    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
+    # JSON through the bounded parser, and forms as ObtainAuthToken always took them.
+    parser_classes = [BoundedJSONParser, parsers.FormParser, parsers.MultiPartParser]
 
     @extend_schema(request=TokenRequest, responses=inline_serializer("Token", {"token": serializers.CharField()}))
     def post(self, request, *args, **kwargs):
