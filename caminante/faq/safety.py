@@ -72,7 +72,8 @@ def near(first: str, second: str, gap: int = 3) -> str:
 
 # A child or a minor: family words, slang (already "nino" after normalisation), ages 0-17.
 CHILD = words(
-    "nin[oa]s?|ninit[oa]s?|nene|nena|pelait[oa]s?|chiquit[oa]s?|muchachit[oa]s?"
+    "nin[oa]s?|ninit[oa]s?|nene|nena|pickney|pikni|(?:hij|sobrin|niet|herman|prim)it[oa]s?|"
+    "irmaozinho|irmazinha|pelait[oa]s?|chiquit[oa]s?|muchachit[oa]s?"
     "|muchach[oa]s? de 1[0-7]|menor(?:es)?|hij[oa]s?|hijit[oa]s?|bebes?|sobrin[oa]s?|sobrinh[oa]s?"
     "|net[oa]s?|filhinh[oa]s?|niet[oa]s?|criancas?|menin[oa]s?|garot[oa]s?|filh[oa]s?|guri|guria"
     r"|child|children|kids?|boy|girl|son|daughter|baby|minor|teen\w*|adolescentes?|(?:de|d|tiene|tem"
@@ -81,12 +82,14 @@ CHILD = words(
 # Someone who works for the programme: staff, volunteers, the people at a point or a distribution.
 AID_STAFF = words(
     "voluntari[oa]s?|volunteers?|funcionari[oa]s?|staff|aid workers?|workers? (?:of|from|at) the"
-    "|(?:shelter|camp|ngo|red cross|distribution) workers?|trabajador\\w* del albergue"
+    "|(?:shelter|camp|ngo|red cross|distribution) workers?|working for the|aid (?:place|center|centre|people|point|"
+    "station|man|lady|guy)|trabajador\\w* del albergue"
     "|the workers?|trabajador(?:es|a)? (?:de|del|de la) (?:ong|cruz|organizacion|programa|punto"
     r"|albergue)|cruz roja|cruz vermelha|red cross|ong|ngo|trabalhador\w* (?:da|do|humanitari\w*)"
     r"|humanitari\w*|chaleco|colete|vest|encargad[oa]|coordinador\w*|coordenador\w*|promotor\w*"
     "|atendentes?|psh|acnur|unhcr|oim|iom|unicef|(?:el|la|o|a|the|uno|one) (?:que|who|guy|man|woman"
-    "|lady|senor|senora|moco|moca|cara|muchacho|chico|de) (?:que |who )?(?:reparte|entrega|anota|"
+    "|lady|senor|senora|senhor|senhora|moco|moca|rapaz|cara|muchacho|chico|hombre|homem|de) (?:que |"
+    "who )?(?:reparte|entrega|anota|"
     "apunta|inscribe|atiende"
     "|atende|hace|faz|do|does|hands?|handing|gives?|registra|cadastra)|(?:del|de la|do|da|at the"
     r"|from the|of the) (?:punto|posto|point|distribu\w*|oficina|organizacion|organizacao|aid office|office"
@@ -109,6 +112,12 @@ SEXUAL = words(
     "|to )?(?:su casa|his house|casa dele|his place)|mensajes (?:raros|feos|sexuales|de noche)|"
     "forced me|force me|forzo|forzaron"
     "|forcou|me oblig\\w* a|me obrig\\w* a|grabbed me|me agarr\\w*"
+    r"|(?:dinero|dinheiro|money|plata|pago|paga) (?:por|for|pelas?|em troca de|a cambio de) (?:unas |umas )?"
+    r"(?:fotos|photos|pictures|nudes)|pass\w* (?:a|la) (?:mao|mano)|forc\w* (?:himself|herself)|se aprovech\w* de mi"
+    r"|se aproveit\w* de mim|took advantage of me|(?:si|se|if) (?:\w+ ){0,2}(?:soy|sou|for|fores|am|be|sea|seja|"
+    r"estoy|estou) (?:mas |mais |more |muy |bem |bien |very |bien )?(?:simpatic[oa]|carinos[oa]|boazinha|amable|nice|"
+    r"sweet|buena|boa|good)|(?:come|go|ven|ir|vir|pasar|passar) (?:by|to|a|na|por) (?:him|his|su|sua) "
+    r"(?:house|casa|place|room|cuarto|quarto)|(?:ser|seja|be) (?:su|sua|his) (?:novia|namorada|girlfriend|mujer|mulher)"
     "|mensagens (?:estranhas|de noite)|strange messages|(?:pidio|pediu|asked for|wants) (?:mi|meu|my) numero"
     "|(?:mi|meu|my) (?:numero|number)"
 )
@@ -151,6 +160,13 @@ OFFICIALS = words(
 )
 
 
+_FORCED = (
+    r"\b(?:oblig\w*|forz\w*|forc\w*|obrig\w*|make|makes|made|making|mek|ponen|poem|pone|a la fuerza|a forca|by force)"
+)
+_FORCED_TO = words(
+    r"trabaj\w*|trabalh\w*|work\w*|vend\w*|sell\w*|prostitu\w*|drog\w*|drugs?|atender|serve|clientes|men|hombres|homens"
+)
+
 # ---- rules per kind -----------------------------------------------------------------------------
 
 RULES: dict[str, tuple[Rule, ...]] = {
@@ -164,6 +180,13 @@ RULES: dict[str, tuple[Rule, ...]] = {
                 "a cambio|em troca|in exchange|lista|list|kit|bono|voucher|vale|mercado|cupo|cesta|cartao"
                 "|tarjeta|ayuda|ajuda|help|aid|food|comida"
             ),
+        ),
+        rule(
+            "staff+child-relationship",  # an aid worker dating or sleeping with a minor
+            AID_STAFF,
+            CHILD,
+            r"\b(?:salie\w*|saliendo con|saindo com|sai com|sale con|namor\w*|dating|novi[oa]|relacion\w*|relac\w*|"
+            r"sleep\w* with|dorm\w* con|dorm\w* com|romance|enamorad\w*)\b",
         ),
         rule("if-i-sleep-with", words("si me acuesto|si duermo con|se eu dormir com|if i sleep with")),
         rule("exploitation-named", words("explotacion sexual|exploracao sexual|sexual exploitation"), AID_STAFF),
@@ -179,23 +202,24 @@ RULES: dict[str, tuple[Rule, ...]] = {
                 ),
                 DOCUMENT,
             ),
-            unless=rf"{LOST_OR_STOLEN}|{OFFICIALS}",
+            unless=rf"{LOST_OR_STOLEN}|{OFFICIALS}|{PARTNER}",
         ),
         rule(
             "documents-left-for-a-job",
             near(words(r"dej\w*|deix\w*|leave|entreg\w*|guard\w*|tienen?|hold\w*|keep\w*"), DOCUMENT),
             rf"{WORK}|\b(?:mientras|meanwhile|enquanto|hasta que|until|ate)\b",
-            unless=rf"{LOST_OR_STOLEN}|{OFFICIALS}|\b(?:punto de registro|registr\w*|cadastr\w*)\b",
+            unless=rf"{LOST_OR_STOLEN}|{OFFICIALS}|{PARTNER}|\b(?:punto de registro|registr\w*|cadastr\w*)\b",
         ),
         rule(
             "documents-kept-by",  # the employer, recruiter or smuggler has them
             words(
                 "patr[oa]n|patrao|chefe|jefe|boss|agencia|agency|employer|empleador|coyote|senora|"
+                "dueno|dono|owner|lady|"
                 "hombre|homem|man|woman"
             ),
-            words("se quedo con|ficou com|tiene|tem|has|keeps?|kept|took|takes?"),
+            words(r"se quedo con|ficou com|quit\w*|tiene|tem|has|keeps?|kept|took|takes?|guard\w*|hold\w*"),
             DOCUMENT,
-            unless=LOST_OR_STOLEN,
+            unless=rf"{LOST_OR_STOLEN}|{PARTNER}",
         ),
         rule(
             "documents-give-back",
@@ -214,20 +238,48 @@ RULES: dict[str, tuple[Rule, ...]] = {
                 2,
             ),
             DOCUMENT,
-            unless=rf"{LOST_OR_STOLEN}|{OFFICIALS}",
+            unless=rf"{LOST_OR_STOLEN}|{OFFICIALS}|{PARTNER}",
         ),
         rule(
             "unpaid-and-held",  # not "has not paid me yet": never paid, and worked day and night or threatened
-            r"\b(?:no (?:me|nos) pagan|nao (?:me|nos) pagam|(?:do not|never) pay (?:me|us)|not paid|sin pagarnos)\b",
+            r"\b(?:no (?:me|nos|le|les) (?:paga|pagan)|nao (?:me |nos |lhe )?(?:paga|pagam)|"
+            r"(?:does not|do not|never) pay (?:me|us|him|her|them)|not paid|sin pagarnos)\b",
             r"\b(?:sol a sol|dia e noite|day and night|todo el dia|o dia todo|all day|todos los dias|every day|nunca|"
             r"never|meses|months|amenaz\w*|ameac\w*|threat\w*|encerr\w*|denunci\w*|si me voy|se eu sair|if i leave)\b",
             unless=r"\b(?:todavia|aun|ainda|yet|quincena|esta semana|this week|reclam\w*|complain\w*)\b",
         ),
         rule(
+            "sexual-exploitation",  # made to serve men, clients
+            r"\b(?:tem|tiene|tienen|tuvo|have|has|had|obligan?|obrigam?|ponen?|poem|make|makes) (?:que |to |a )?"
+            r"(?:atender|servir|serve|sair com|salir con|estar con|estar com|dormir con|dormir com|sleep with|go with) "
+            r"(?:hombres|homens|men|clientes|clients)\b|\bfazer programa\b",
+        ),
+        rule(
+            "never-paid-off",  # a debt that grows: deductions that never end
+            r"\b(?:nunca|never|no|nao) (?:termin\w*|acab\w*|finish\w*|done) (?:de )?(?:pagar|paying)|"
+            r"(?:descuent\w*|descont\w*|deduct\w*|cobra\w* (?:el|la|o|a) (?:pasaje|comida|passagem|cuarto|quarto))",
+            WORK,
+        ),
+        rule(
+            "kept-working",
+            r"\b(?:(?:lo|la|los|las|me|nos|le|les) tienen trabajando|(?:o|a|os|as|me|nos) tem trabalhando|"
+            r"keep\w* (?:\w+ )?working|kept (?:\w+ )?working)\b",
+            r"\b(?:sin|sem|without|no|nao|never|nunca|deuda|debe|deve|divida|debt|owe\w*|encerr\w*|pasaje|passagem|"
+            r"documento\w*|pasaporte|passport|amenaz\w*|ameac\w*|threat\w*)\b",
+        ),
+        rule(
+            "threat-of-deportation",  # coerced by the fear of the police or migration
+            r"\b(?:entreg\w*|denunci\w*|llam\w*|cham\w*|call\w*|report\w*|acus\w*) (?:\w+ ){0,2}(?:a |a la |na |to )?"
+            r"(?:the )?(?:migracion|migracao|immigration|policia federal|policia|police)\b",
+            r"\b(?:si (?:me|se|nos) (?:va|voy|vamos|quejo|queja)|se (?:eu|ele|ela) (?:sair|reclamar|for)|"
+            r"if (?:i|he|she|we) (?:leave|go|complain)|trabaj\w*|trabalh\w*|work\w*|patr\w*|jefe|dueno|boss|owner)\b",
+        ),
+        rule(
             "not-let-leave",
             r"\b(?:no|nao|not|never|nunca) (?:me |nos |la |lo |las |los |le |les |a |o |eu |a gente )?"
             r"(?:dej\w*|deix\w*|let\w*|permit\w*) (?:me |us |her |him |them |eu |a gente |ela |ele )?"
-            r"(?:salir|irme|irse|irnos|ir|sair|ir embora|voltar|volver|llamar|ligar|leave|go|out)\b",
+            r"(?:salir|irme|irse|irnos|ir|sair|ir embora|voltar|volver|llamar|ligar|leave|go|out)\b|"
+            r"\b(?:sin dejar\w* (?:salir|ir)|sem deix\w* (?:\w+ )?sair|without letting (?:\w+ )?(?:leave|go|out))\b",
             unless=PARTNER,
         ),
         rule(
@@ -260,13 +312,8 @@ RULES: dict[str, tuple[Rule, ...]] = {
             r"(?:pagar|que pague|i pay|pay)\b",
         ),
         rule(
-            "forced",
-            r"\b(?:oblig\w*|forz\w*|forc\w*|obrig\w*|make me|makes me|made me|making me|a la fuerza|a forca|"
-            r"by force)\b",
-            words(
-                r"trabaj\w*|trabalh\w*|work\w*|vend\w*|sell\w*|prostitu\w*|drog\w*|drugs?|atender (?:hombres"
-                "|clientes)|with men|con hombres|com homens"
-            ),
+            "forced",  # made to work, sell drugs or serve men (either order: "trabajando a la fuerza")
+            rf"{near(_FORCED, _FORCED_TO, 4)}|{near(_FORCED_TO, words('a la fuerza|a forca|by force|forced'), 4)}",
         ),
         rule(
             "named",
@@ -291,7 +338,8 @@ RULES: dict[str, tuple[Rule, ...]] = {
             "offer-suspicious",
             words(r"ofrec\w*|prometi\w*|promet\w*|offer\w*|promis\w*|oferec\w*|propuest\w*|proposta"),
             words(
-                "otro pais|exterior|afuera|abroad|outro pais|pasaje gratis|passagem gratis|free (?:ticket|travel"
+                "otro pais|exterior|afuera|abroad|outro pais|another country|other country|"
+                "pasaje gratis|passagem gratis|free (?:ticket|travel"
                 r"|trip)|mentira|trampa|trap|raro|estranh\w*|weird|strange|sospech\w*|suspeit\w*|suspicious"
                 "|confiable|confiavel|legit|todo pago|tudo pago|all paid|sera verdad|e verdade|is it true"
                 "|is it real"
@@ -325,6 +373,12 @@ RULES: dict[str, tuple[Rule, ...]] = {
             r"dinheiro )?(?:en la|na) (?:calle|rua)|"
             r"no sabe donde (?:esta|estan) su|nao sabe onde|se mete (?:al|en el|a su) cuarto|entra no quarto|"
             r"(?:sin|no tengo|sem|without) (?:el |su |sus |a )?(?:permiso|autorizacao|autorizacion|permission)|"
+            r"by (?:them|him|her)sel(?:f|ves)|(?:left|dejaron|deixaram|dejo|deixou|abandon\w*) (?:them|him|her|solos|"
+            r"sozinhos|a los ninos|os meninos)|(?:no|nao) (?:sabemos|se|sei|sabe) nada (?:de|d)|(?:do not|dont) know "
+            r"where (?:she|he|they) (?:is|are)|no sabemos donde|nao sabemos onde|se mete (?:en|a|al) (?:la |su )?"
+            r"(?:cama|cuarto|bano|ducha)|deita com (?:ela|ele)|gets? in(?:to)? (?:her|his) bed|"
+            r"(?:padres|papas|pais|parents|mama|mae|papa|pai|madre|mother|father) (?:\w+ )?(?:nunca|never|no|nao) "
+            r"(?:aparec\w*|volv\w*|voltam|voltou|came back|come back|return\w*)|(?:mother|mama|mae|madre) (?:is )?gone|"
             r"(?:quit\w*|sac\w*|tir\w*|take|took|lev\w*|llev\w*) (?:a |os |as )?(?:mis|meus|minhas|my|mi|meu) "
             r"(?:hij\w*|filh\w*|kids|children|bebe\w*|nin\w*|son|daughter))\b",
             unless=rf"{LOST_OBJECT}|"
@@ -337,8 +391,9 @@ RULES: dict[str, tuple[Rule, ...]] = {
         rule(
             "child-on-the-street",  # not a family sleeping rough together (a shelter question)
             CHILD,
-            r"\b(?:trabajando|durmiendo|pidiendo|vendiendo|trabalhando|dormindo|pedindo|working|sleeping|begging) "
-            r"(?:en la|na|in the|on the) (?:calle|rua|street)",
+            r"\b(?:trabaj\w*|durm\w*|dorm\w*|pid\w*|ped\w*|vend\w*|trabalh\w*|work\w*|sleep\w*|slept|beg\w*|viv\w*|"
+            r"mora\w*|lives?|living|pasa|passa|spend\w*|noche|noite|night) (?:\w+ ){0,3}(?:en la|na|in the|on the) "
+            r"(?:calle|rua|streets?)",
             unless=r"\b(?:estamos|we are|dormimos|nosotros|nos|a gente|con (?:los|mis|nuestros)|com (?:os|meus)|"
             r"with (?:my|the|our))\b",
         ),
@@ -350,16 +405,18 @@ RULES: dict[str, tuple[Rule, ...]] = {
         rule(
             "grooming",
             CHILD,
-            words("hombre|homem|man|senor|adulto|adult|mayor|tipo|cara|viejo|older"),
+            words("hombre|homem|man|men|guy|senor|adulto|adult|mayor|tipo|cara|viejo|older|rapaz|dude|someone|alguien"),
             words(
                 r"regal\w*|gifts?|present\w*|fotos?|photos?|pictures?|novi[oa]|namor\w*|conocer|meet|encontrar"
-                r"|levar (?:ela|ele)|llevarsel[oa]|mensaj\w*|mensag\w*|messages?|sending|escrib\w*"
+                r"|levar (?:ela|ele)|llevarsel[oa]|mensaj\w*|mensag\w*|messages?|sending|escrib\w*|promet\w*|promis\w*"
+                r"|ofrec\w*|oferec\w*|offer\w*|model\w*|cars?|carro\w*|night|noche|noite|dinero|dinheiro|money"
             ),
             unless=r"\b(?:medico|doctor|maestro|profesor|professor|teacher|escuela|escola|school|colegio)\b",
         ),
         rule(
             "minor-alone",
-            r"\b(?:tengo|tenho|i am|soy|sou) 1[0-7](?: anos| ano| years?(?: old)?| yo)?\b(?! (?:dias|dia|days|semanas|"
+            r"\b(?:tengo|tenho|i am|soy|sou|me|i|am|aged?|edad|idade) 1[0-7](?: anos| ano|"
+            r" years?(?: old)?| yo)?\b(?! (?:dias|dia|days|semanas|"
             r"semana|weeks|meses|mes|months|horas|hours|hijos|filhos|kids|children|personas|pessoas))",
             r"\b(?:sol[oa]|solit[oa]|sozinh[oa]|alone|sin|sem|without|nadie|ninguem|no family|nobody|help|"
             r"ayuda|ajuda)\b",
@@ -383,7 +440,33 @@ RULES: dict[str, tuple[Rule, ...]] = {
         rule(
             "want-to-die",
             r"\b(?:quiero|quisiera|queria|quiere|quero|quer|want to|wanna|wants to|gostaria de) "
-            r"(?:morir\w*|morrer|die|dormir y no|dormir e nao)\b",
+            r"(?:morir\w*|morrer|morre|muri\w*|die|dye|dormir y no|dormir e nao)\b",
+        ),
+        rule(
+            "burden-better-gone",
+            r"\b(?:soy una carga|sou um peso|sou uma carga|i am a burden|burden (?:to|for) (?:everyone|everybody|all)|"
+            r"(?:seria|sera|would be|it is|es|e) (?:mejor|melhor|better) (?:si |se |if )?(?:yo |eu |"
+            r"i )?(?:no |nao |not )?"
+            r"(?:desaparec\w*|sumir|sumisse|morir|morrer|muero|estar|estuviera|existir|existiera|disappear\w*|die|died|"
+            r"was gone|were gone|be gone|be here|was not here|were not here|exist\w*)|"
+            r"(?:won't|will not|no voy a|nao vou) (?:be here|estar aqui|estar mucho|"
+            r"ficar muito) (?:long|mucho|por mucho)|"
+            r"(?:saying|said|dijo|se despid\w*|despidiendo|despedindo|despediu) (?:\w+ )?(?:goodbye|"
+            r"adios|adeus|de todos|"
+            r"a todos|everyone)|(?:regal\w*|dando|doando|do\w*|giving away|gave away) (?:\w+ )?(?:sus|"
+            r"suas|his|her|my|mis|"
+            r"minhas|meus) (?:cosas|coisas|things|stuff))\b",
+            unless=r"\b(?:seria mejor (?:si )?(?:estar|estuviera) (?:en|con|aqui|alla|alli)|"
+            r"better to be here|estar mejor)\b",
+        ),
+        rule(
+            "no-way-out",
+            r"\b(?:no way out|no hay salida|sin salida|nao (?:tem|ha|vejo) saida|no veo salida|"
+            r"(?:want|quiero|quero) (?:it|everything|all|todo|tudo) (?:to )?(?:que )?(?:stop|end|"
+            r"se acabe|termine|acabe|"
+            r"pare)|can not do this anymore|no puedo mas con (?:esto|mi vida)|nao aguento mais (?:viver|essa vida))\b",
+            r"\b(?:forever|para siempre|pra sempre|anymore|ya no|mais|nunca|never|vida|life|vivir|viver|live|nada|"
+            r"nothing|todo|tudo|everything|morir|morrer|die|stop)\b",
         ),
         rule(
             "wish-to-die",
@@ -410,7 +493,9 @@ RULES: dict[str, tuple[Rule, ...]] = {
         rule("no-world", r"\b(?:no|nao|not|do not)\b", r"\b(?:seguir|estar|be|ficar)\b.*\b(?:mundo|world)\b"),
         rule(
             "no-meaning",
-            r"\b(?:sentido (?:a|de|en|na|da) (?:la |mi |minha )?(?:vida|nada|vivir|viver)|point in (?:living|life)|"
+            r"\b(?:sentido (?:a|de|en|na|da) (?:la |mi |minha )?(?:vida|nada|vivir|viver|seguir|continuar)|"
+            r"(?:sentido|razon|razao|motivo|reason|point) (?:\w+ ){0,2}(?:seguir|vivir|viver|continuar|go on|"
+            r"going on|living|live)|point in (?:living|life)|"
             r"reason to (?:live|go on|keep living|continue|be here)|razon para (?:vivir|seguir)|"
             r"(?:razao|motivo) (?:pra|para) (?:continuar|viver|seguir)|no le veo sentido|nao vejo (?:mais )?sentido|"
             r"(?:para|por) que (?:seguir )?(?:vivir|viviendo|viver|vivendo|seguir asi)|what is the point of living)\b",
@@ -444,7 +529,9 @@ RULES: dict[str, tuple[Rule, ...]] = {
             r"cutting (?:myself|himself|herself|my|his|her)|cut myself|cuts (?:himself|herself)|hacerme dano|"
             r"me hago dano|me estoy haciendo dano|(?:quiero|quero|want to) (?:cortarme|me cortar|cut myself)|"
             r"me quiero cortar|"
-            r"hurt(?:ing)? myself|harm(?:ing)? myself|self harm|me machuc\w*)\b",
+            r"hurt(?:ing)? myself|harm(?:ing)? myself|self harm|(?:quero|vou|quiero|voy a|penso em|"
+            r"pensando em|estou) me "
+            r"machuc\w*)\b",
         ),
         rule(
             "end-it-all",
@@ -488,7 +575,13 @@ RULES: dict[str, tuple[Rule, ...]] = {
             r"amenaz\w* de muerte|ameac\w* de morte|death threats?|amenazad[oa]s?|ameacad[oa]s?|"
             r"did things to me|(?:coisa|cosa|thing)s? (?:que|q|i) (?:eu )?(?:no|nao|n|did not|do not) "
             r"(?:queria|quise|quis|want|wanted)|cara morada|(?:dejo|dejaron|puso) morad[oa]|morad[oa] el ojo|olho roxo|"
-            r"black eye|violencia|violence|abuso|abuse|"
+            r"black eye|violencia|violence|violent[oa]|abuso|abuse|hurt me|hurting me|hurts me|me lastim\w*|"
+            r"me (?:hizo|hicieron|fez|fizeram) dano|me machuc\w*|(?:took|dragged) me (?:in|into|to) the (?:bush|woods)|"
+            r"me (?:llevaron|arrastraron) al monte|me levaram (?:pro|para o) mato|(?:makes|made|"
+            r"make) me do (?:things|stuff)|"
+            r"me (?:obliga|obligo) a hacer cosas|me (?:obriga|obrigou) a fazer coisas|when i say no|"
+            r"cuando (?:le )?digo que no|"
+            r"quando (?:eu )?digo (?:que )?nao|"
             r"toc\w* (?:sin|sem) (?:mi |meu |minha )?(?:permiso|permissao|consentimiento)|touched me without|"
             r"me (?:tocaron|tocaram|forzaron|forcaram|oblig\w* a tener|obrigou a)|"
             r"(?:oblig\w*|obrig\w*|forc\w*|forz\w*) a (?:tener relaciones|tener sexo|ter relacoes|fazer sexo))\b",
@@ -500,7 +593,9 @@ RULES: dict[str, tuple[Rule, ...]] = {
             PARTNER,
             r"\b(?:no me deja\w* (?:salir|trabajar|ver|hablar)|nao me deixa\w* (?:sair|trabalhar)|"
             r"(?:not|never) let\w* me (?:go|out|leave|work)|me quita (?:el|la|mi) (?:dinero|telefono|celular|plata)|"
-            r"me controla\w*|me grita\w*|locks? me|takes? my (?:phone|money)|tengo miedo|to com medo|tenho medo|"
+            r"me controla\w*|me grita\w*|locks? me|me encierra\w*|me tranca\w*|"
+            r"me quit\w* (?:los |mis |o |os |meus )?(?:documentos?|papeles|pasaporte|passaporte)|"
+            r"takes? my (?:phone|money)|tengo miedo|to com medo|tenho medo|"
             r"estou com medo|i am scared|i am afraid|afraid of (?:him|her))\b",
         ),
     ),
@@ -513,6 +608,7 @@ CLEARS: dict[str, re.Pattern[str]] = {
     "human_trafficking": _compile(rf"(?:{LOST_OR_STOLEN}|{OFFICIALS}).*{DOCUMENT}|{DOCUMENT}.*(?:{LOST_OR_STOLEN})"),
     # A child who lost a card, a code, a document: a question about that card, not a child at risk.
     "child_protection": _compile(
+        rf"{CHILD}(?: \w+){{0,3}} (?:{LOST_OBJECT})|"
         rf"{CHILD}(?: \w+){{0,3}} (?:perdio|perdeu|lost|se le perdio|extravio)(?: \w+){{0,3}} (?:codigo|code|pin|"
         r"tarjeta|card|cartao|bono|voucher|vale|documento\w*|document\w*|id|papeles|pasaporte|passport|celular|phone)\b"
     ),
@@ -534,10 +630,34 @@ _SENTENCE = re.compile(
 _FINAL_DOUBLE = re.compile(r"([aeiou])\1+\b")
 
 
+# Spellings the shared normalisation leaves alone (it also feeds the topic layers), expanded here only.
+SAFETY_SLANG = {
+    "d": "de",
+    "n": "no",
+    "nd": "nada",
+    "qro": "quero",
+    "qero": "quero",
+    "kro": "quero",
+    "toy": "estoy",
+    "tamos": "estamos",
+    "bn": "bien",
+    "wah": "what",
+    "di": "the",
+    "dem": "them",
+    "lef": "left",
+    "mek": "make",
+    "gyal": "girl",
+}
+
+
+def _expand(sentence: str) -> str:
+    return " ".join(SAFETY_SLANG.get(word, word) for word in _FINAL_DOUBLE.sub(r"\1", sentence).split())
+
+
 def sentences(text: str) -> list[str]:
     """The message cut into sentences (punctuation, new lines), each normalised."""
-    parts = [normalise(part) for part in _SENTENCE.split(text)]
-    return [_FINAL_DOUBLE.sub(r"\1", part) for part in parts if part]
+    parts = [_expand(normalise(part)) for part in _SENTENCE.split(text)]
+    return [part for part in parts if part]
 
 
 def _windows(parts: list[str]) -> list[str]:
