@@ -40,18 +40,19 @@ def test_no_evaluation_message_is_in_the_training_file(name):
 
 
 @pytest.mark.parametrize(
-    ("text", "topic"),
+    ("text", "topic", "via"),
     [
-        ("que beneficios dan a los venezolanos que llegan", "hsp_services"),
-        ("un señor del chaleco rojo me pidio fotos", "psea_report"),
-        ("el man con el que vivo me dejo morado el ojo", "violence_gbv"),
+        ("que beneficios dan a los venezolanos que llegan", "hsp_services", "model"),
+        # A sensitive paraphrase is the safety layer's decision (the model alone never escalates).
+        ("un señor del chaleco rojo me pidio fotos", "psea_report", "safety"),
+        ("el man con el que vivo me dejo morado el ojo", "violence_gbv", "safety"),
     ],
 )
-def test_a_paraphrase_that_no_pattern_knows_is_answered_by_the_model(engine, text, topic):
+def test_a_paraphrase_that_no_pattern_knows_is_answered_by_the_model(engine, text, topic, via):
     patterns_only, _ = engine._classify_patterns(text, "es")
     assert patterns_only.topic is None
     result = engine.classify(text)
-    assert (result.topic, result.via) == (topic, "model")
+    assert (result.topic, result.via) == (topic, via)
     assert result.confidence >= THRESHOLD
     assert result.answer != engine.answer(None, "es")
 

@@ -6,12 +6,13 @@ Three layers, cheapest and most precise first:
    normalised message, with a tolerance of one typing error on longer words. The confidence is a
    logistic function of the best score and of its margin over the runner-up; below the threshold
    the patterns abstain. Sensitive topics win over the others whenever their patterns match.
-2. Safety lexicon (safety.py): broad wording of abuse, trafficking, children alone, violence and
-   suicide, biased to recall; it routes to a sensitive topic (hand-over to a trained person) even
-   when the patterns answered a service topic or nothing.
+0. Safety layer (safety.py), asked first and deciding on its own: wording of abuse by aid workers,
+   trafficking, children alone, violence and suicide, read sentence by sentence and biased to
+   recall; it routes to a sensitive topic (hand-over to a trained person) whatever the topic
+   layers say, and its look-alike exceptions (a stolen passport) stop them from escalating.
 3. Statistical layer (ngram.py): nearest paraphrases over character n-grams, trained at first use
    from data/training.tsv. It only fills the gaps where the patterns abstained, and answers only
-   above a calibrated score and margin; a sensitive topic needs a lower score.
+   above a calibrated score and margin; it never escalates to a sensitive topic on its own.
 
 Below all of that the engine abstains (topic None): a wrong answer is worse than "let me pass
 you to a person".
@@ -198,19 +199,23 @@ class Engine:
     def classify(self, text: str, lang: str | None = None) -> Result:
         lang = lang if lang in LANGUAGES else detect(text)
         result, oos = self._classify_patterns(text, lang)
-        if result.sensitive:
+        # The safety layer decides first, on its own: a person must see this now, in that queue.
+        assessment = safety.assess(text)
+        if assessment.kind in self.topics:
+            return self._result(assessment.kind, max(0.75, result.confidence), lang, result.ranking, "safety")
+        if result.sensitive and result.topic in assessment.cleared:
+            # A look-alike the layer ruled out (a stolen passport is not trafficking): no escalation.
+            result = self._result(None, 0.1, lang, result.ranking)
+        elif result.sensitive:
             return result
-        flagged = [t for t in safety.sensitive_topics(text) if t in self.topics]
         weak = result.topic is None or (result.topic != "greeting" and result.confidence < MODEL_VETO_BELOW)
-        ranked = self.model.rank(text) if self.use_model and (flagged or weak) else []
-        if flagged:
-            # Several kinds of danger named at once: the one the paraphrases find closest.
-            order = dict(ranked)
-            topic = max(flagged, key=lambda t: (order.get(t, 0.0), -flagged.index(t)))
-            return self._result(topic, max(0.75, result.confidence), lang, result.ranking, "safety")
+        ranked = self.model.rank(text) if self.use_model and weak else []
         if not ranked:
             return result
         best, score = ranked[0]
+        if best in self.topics and self.topics[best].sensitive:
+            # The paraphrases alone never escalate: that is the safety layer's decision (it said no).
+            return result
         if result.topic is not None:
             runner = ranked[1][1] if len(ranked) > 1 else 0.0
             if best == ngram.OUT_OF_SCOPE and score >= MODEL_VETO_SCORE and score - runner >= MODEL_MARGIN:

@@ -31,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from caminante.faq import safety
+
 RULES_VERSION = "lexicon-1"
 VERSION = "lexicon-1+nb-1"
 
@@ -63,6 +65,17 @@ CATEGORY_TYPE = {
     "i_unclear": "incomplete",
 }
 SENSITIVE_CATEGORIES = frozenset({"c_sea", "c_misconduct", "c_child", "c_threat"})
+# The shared safety layer (caminante.faq.safety, also asked first by the FAQ assistant): a message it
+# flags is sensitive here too, in the category of its queue, so the chat, the feedback forms and
+# the PDM comments agree. Trafficking, violence and a suicidal crisis are threats to the person
+# (a trafficked child: c_child).
+SAFETY_CATEGORY = {
+    "psea_report": "c_sea",
+    "child_protection": "c_child",
+    "human_trafficking": "c_threat",
+    "violence_gbv": "c_threat",
+    "suicidal_crisis": "c_threat",
+}
 # Ties go to the more specific category: a concern or rumour before a request, any question
 # category before the generic "services" one.
 TYPE_PRIORITY = {"concern": 5, "observation": 4, "praise": 3, "request": 2, "question": 1, "incomplete": 0}
@@ -1453,9 +1466,31 @@ def lexicon_scores(norm: str) -> tuple[dict[str, int], list[str]]:
 
 
 def classify_rules(text: str, language: str | None = None) -> Suggestion:
-    """The lexicon and rules alone (version "lexicon-1"), without the statistical layer."""
+    """The lexicon and rules alone (version "lexicon-1"), without the statistical layer nor the safety layer."""
     norm = normalize(text)
     return _classify_rules(norm, language or detect_language(text), *lexicon_scores(norm))
+
+
+def _with_safety(text: str, suggestion: Suggestion) -> Suggestion:
+    """The shared safety layer has the last word on sensitivity: what it flags is sensitive, in its queue."""
+    assessment = safety.assess(text)
+    if assessment.kind is None:
+        return suggestion
+    category = SAFETY_CATEGORY[assessment.kind]
+    if assessment.kind == "violence_gbv" and suggestion.category == "c_misconduct":
+        category = "c_misconduct"  # violence by staff or volunteers: the rules' finer queue
+    elif assessment.kind == "human_trafficking" and safety.involves_child(assessment.sentence):
+        category = "c_child"  # a child trafficked or made to work: child protection
+    matched = (*suggestion.matched, *(f"safety:{rule}" for rule in assessment.evidence))
+    return Suggestion(
+        CATEGORY_TYPE[category],
+        category,
+        SENSITIVE,
+        suggestion.confidence,
+        suggestion.language,
+        matched,
+        suggestion.version,
+    )
 
 
 def _classify_rules(norm: str, language: str, scores: dict[str, int], matched: list[str]) -> Suggestion:
@@ -1679,4 +1714,6 @@ def classify(text: str, language: str | None = None, *, model: NaiveBayes | None
         else:
             sensitivity = NOT_SENSITIVE
     confidence = round(float(min(1.0, combined[CATEGORIES.index(category)] / combined.sum())), 2)
-    return Suggestion(CATEGORY_TYPE[category], category, sensitivity, confidence, rules.language, rules.matched)
+    return _with_safety(
+        text, Suggestion(CATEGORY_TYPE[category], category, sensitivity, confidence, rules.language, rules.matched)
+    )
