@@ -60,7 +60,7 @@ def test_errors(users, sp_co):
     assert bad.status_code == 400 and bad.json()["code"] == "check_character"
     assert _redeem(client, voucher.code, "1", "").json()["code"] == "idempotency_key_missing"
     assert client.post(URL, {"voucher_code": voucher.code, "amount": "1", "x": 1}, format="json").status_code == 400
-    services.reissue_voucher(users["officer.co"], voucher)
+    services.reissue_voucher(users["officer.co"], voucher, reason="lost phone")
     gone = _redeem(client, voucher.code, "1", "e3")
     assert gone.status_code == 410 and gone.json()["code"] == "cancelled"
     Voucher.objects.filter(pk=other.pk).update(expires_at=timezone.now() - timedelta(days=1))

@@ -189,6 +189,10 @@ def test_vendor_of_peru_never_finds_colombian_vouchers(users, sp_co, sp_pe):
 def test_reissue_moves_the_balance_and_kills_the_old_code(users, sp_co):
     _prog, _shop, (voucher, _other) = voucher_world(users, sp_co)
     redeem(users["vendor.co"], code=voucher.code, amount="40", idempotency_key="r1")
+    with pytest.raises(ValidationError):
+        services.reissue_voucher(users["officer.co"], voucher, reason="  ")  # a reason is required
+    with pytest.raises(ValidationError):
+        services.reissue_voucher(users["officer.co"], voucher, reason="x" * 201)
     new = services.reissue_voucher(users["officer.co"], voucher, reason="lost phone")
     voucher.refresh_from_db()
     assert voucher.status == "cancelled" and voucher.balance == 0
@@ -200,7 +204,7 @@ def test_reissue_moves_the_balance_and_kills_the_old_code(users, sp_co):
     legs = LedgerEntry.objects.filter(kind="reissue").values_list("account", "amount")
     assert set(legs) == {(f"voucher:{voucher.pk}", Decimal("-60.00")), (f"voucher:{new.pk}", Decimal("60.00"))}
     with pytest.raises(ValidationError):
-        services.reissue_voucher(users["officer.co"], voucher)
+        services.reissue_voucher(users["officer.co"], voucher, reason="lost again")  # already cancelled
     with pytest.raises(PermissionDenied):
         services.reissue_voucher(users["volunteer.co"], new)
     assert list(violations()) == []

@@ -21,6 +21,7 @@ from caminante.core import audit, crypto, outbox
 from caminante.core.models import User
 from caminante.core.roles import Role
 from caminante.core.scoping import Scope
+from caminante.core.text import clean_name
 from caminante.registry.models import ConsentPurpose, Membership, MigrationSituation, Person
 
 from . import fastpath, rules
@@ -577,8 +578,12 @@ def _ns(national_society_id):
 
 def reissue_voucher(user, voucher: Voucher, reason: str = "") -> Voucher:
     """Cancel a lost or stolen voucher and issue a new code for its unspent balance, in one step:
-    the old code dies at once, and the ledger moves the balance from the old to the new."""
+    the old code dies at once, and the ledger moves the balance from the old to the new. The reason
+    (lost, stolen, ...) is required: it is what the audit log says of a code that was killed."""
     _scope_ns(user, MANAGERS, voucher.national_society_id)
+    reason = clean_name(reason, field="reason", max_length=200)
+    if not reason:
+        raise ValidationError({"reason": _("Say why the voucher is reissued (lost, stolen, ...).")})
     with transaction.atomic():
         old = Voucher.objects.select_for_update().select_related("entitlement__person").get(pk=voucher.pk)
         if old.status != Voucher.Status.ACTIVE:

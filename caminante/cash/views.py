@@ -345,7 +345,7 @@ def voucher_qr(request, voucher_id):
 def voucher_reissue(request, voucher_id):
     voucher = _voucher(request, voucher_id)
     try:
-        new = services.reissue_voucher(request.user, voucher, reason=request.POST.get("reason", "")[:200])
+        new = services.reissue_voucher(request.user, voucher, reason=request.POST.get("reason", ""))
     except (ValidationError, PermissionDenied) as exc:
         _errors(request, exc)
         return redirect("cash-voucher", voucher_id=voucher.pk)
