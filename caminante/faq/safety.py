@@ -81,6 +81,8 @@ CHILD = words(
 )
 # Someone who works for the programme: staff, volunteers, the people at a point or a distribution.
 AID_STAFF = words(
+    r"(?:que|who) (?:reparte\w*|entrega\w*|atiende\w*|atende\w*|anota\w*|apunta\w*|inscribe\w*|registra\w*|"
+    r"cadastra\w*|hand\w* out|give\w* out|distribut\w*|does the|do the|hace\w* las|faz\w* os|faz\w* as)|"
     "voluntari[oa]s?|volunteers?|funcionari[oa]s?|staff|aid workers?|workers? (?:of|from|at) the"
     "|(?:shelter|camp|ngo|red cross|distribution) workers?|working for the|aid (?:place|center|centre|people|point|"
     "station|man|lady|guy)|trabajador\\w* del albergue"
@@ -98,6 +100,12 @@ AID_STAFF = words(
 )
 # Sexual or relational demands, touching, pictures, sexual acts.
 SEXUAL = words(
+    r"(?:meet|see|encontrar\w*|ver\w*|vern\w*) (?:him |with him |com ele |con el |lo )?(?:alone|a solas|sozinh[oa])|"
+    r"(?:llam\w*|lig\w*|call\w*|escrib\w*|writ\w*|text\w*|chama\w*) (?:me |para mim )?(?:\w+ )?(?:de noche|a noite|"
+    r"at night|de madrugada|late at night|(?:para|a) (?:a )?sala dele|a su oficina|to his office)|"
+    r"(?:su|sua|his) (?:novia|namorada|"
+    r"girlfriend|amante|lover)|(?:acompano|acompanar\w*|acompanhar|go for|tomar|beber) (?:\w+ )?(?:a tomar algo|"
+    r"algo|a drink|drinks|uma cerveja|una cerveza)|"
     r"sex|sexo|sexual\w*|sexy|relaciones|dormir con(?:migo)?|sleep\w* with|dorm\w* (?:con|com)|acost\w* con"
     r"|transar|nudes?|intim\w*|desnud\w*|manose\w*|tocou|tocaron|touch\w*|assedi\w*|me (?:toco"
     "|tocaron|toca|tocan)(?! (?:esperar|ir|volver|hacer|pagar|venir|regresar|salir|caminar|a mi"
@@ -285,15 +293,26 @@ RULES: dict[str, tuple[Rule, ...]] = {
         rule(
             "cannot-leave-work",
             r"\b(?:no|nao|not|can not|cannot) (?:podemos |puedo |pueden |puede |posso |pode |podem |consigo )?"
-            r"(?:salir|irme|irnos|irse|sair|ir embora|voltar|leave|go out|get out)\b",
+            r"(?:salir|irme|irnos|irse|sair|ir embora|voltar|leave|go out|get out)\b|"
+            r"\b(?:no|nao) (?:da|hay como|tem como|ha como) (?:pra |para |de )?(?:salir|sair|ir embora|irse|irnos)\b",
             WORK,
             unless=rf"{PARTNER}|\b(?:papeles|permiso|sin documentos|no tengo|regulariz\w*|trabajar porque)\b",
         ),
         rule(
             "locked-in",
             r"\b(?:encerrad\w*|encerra\w*|encierr\w*|encerrao?s|trancad\w*|tranca\w*|locked (?:in|up)|"
-            r"presos? (?:en|no|na|em) (?:el |la |o |a )?(?:trabajo|trabalho|casa|finca|fazenda))\b",
+            r"presos? (?:en|no|na|em) (?:el |la |o |a )?(?:trabajo|trabalho|casa|finca|fazenda)|"
+            r"secuestr\w*|sequestr\w*|"
+            r"kidnap\w*)\b",
             unless=rf"{PARTNER}|{CHILD}",
+        ),
+        rule(
+            "owes-the-trip",  # owes the transport, the food, the room to whoever brought them
+            r"\b(?:deb\w*|dev\w*|owe\w*) (?:\w+ )?(?:el|la|los|las|o|a|os|as|for the|for|him for|them for) "
+            r"(?:transporte|comida|passagem|pasaje|viaje|viagem|hospedagem|alojamiento|trip|ride|food|"
+            r"transport|room)\b",
+            WORK,
+            unless=r"\b(?:arriendo|alquiler|renta|aluguel|rent)\b",
         ),
         rule(
             "debt-bondage",
@@ -373,7 +392,13 @@ RULES: dict[str, tuple[Rule, ...]] = {
             r"dinheiro )?(?:en la|na) (?:calle|rua)|"
             r"no sabe donde (?:esta|estan) su|nao sabe onde|se mete (?:al|en el|a su) cuarto|entra no quarto|"
             r"(?:sin|no tengo|sem|without) (?:el |su |sus |a )?(?:permiso|autorizacao|autorizacion|permission)|"
-            r"by (?:them|him|her)sel(?:f|ves)|(?:left|dejaron|deixaram|dejo|deixou|abandon\w*) (?:them|him|her|solos|"
+            r"by (?:them|him|her)sel(?:f|ves)|(?:left|se fue|foi|went) (?:with|con|com) (?:some|unos|uns|unas|umas|"
+            r"strangers|desconocid\w*|desconhecid\w*)|(?:can not|cant|no podemos|nao conseguimos|nao consigo) (?:reach|"
+            r"contact|find|localizar|contactar|comunicar\w*|achar)|(?:no|nao) (?:se|sei|sabemos|sabe|"
+            r"sabem) (?:donde|onde|"
+            r"where) (?:esta|estan|ta|is|are)|touch\w*|manose\w*|toquete\w*|"
+            r"(?:left|dejaron|deixaram|"
+            r"dejo|deixou|abandon\w*) (?:them|him|her|solos|"
             r"sozinhos|a los ninos|os meninos)|(?:no|nao) (?:sabemos|se|sei|sabe) nada (?:de|d)|(?:do not|dont) know "
             r"where (?:she|he|they) (?:is|are)|no sabemos donde|nao sabemos onde|se mete (?:en|a|al) (?:la |su )?"
             r"(?:cama|cuarto|bano|ducha)|deita com (?:ela|ele)|gets? in(?:to)? (?:her|his) bed|"
@@ -410,8 +435,9 @@ RULES: dict[str, tuple[Rule, ...]] = {
                 r"regal\w*|gifts?|present\w*|fotos?|photos?|pictures?|novi[oa]|namor\w*|conocer|meet|encontrar"
                 r"|levar (?:ela|ele)|llevarsel[oa]|mensaj\w*|mensag\w*|messages?|sending|escrib\w*|promet\w*|promis\w*"
                 r"|ofrec\w*|oferec\w*|offer\w*|model\w*|cars?|carro\w*|night|noche|noite|dinero|dinheiro|money"
+                r"|convers\w*|chat\w*|talking|whatsapp|instagram|facebook|tiktok|buscar|pick (?:her|him) up|recoger"
             ),
-            unless=r"\b(?:medico|doctor|maestro|profesor|professor|teacher|escuela|escola|school|colegio)\b",
+            unless=r"\b(?:medico|doctor|maestro|profesor|professor|teacher)\b",
         ),
         rule(
             "minor-alone",
@@ -515,6 +541,19 @@ RULES: dict[str, tuple[Rule, ...]] = {
             r"lembranca)\b",
         ),
         rule(
+            "jump-pills-wrists",
+            r"\b(?:(?:me|se|te) (?:jogar|tirar|lanzar|botar|aventar) (?:da|de|del|desde|do|pela|por la) "
+            r"(?:la |a |o |el )?(?:ponte|puente|predio|edificio|janela|ventana|techo|telhado|balcon)|"
+            r"jump (?:off|from) (?:the|a) (?:bridge|building|window|roof)|"
+            r"se cort\w* (?:las |los |os |as )?(?:munecas|venas|brazos|pulsos|bracos)|cortou os pulsos|"
+            r"cut (?:her|his|my) wrists|dejar de existir|deixar de existir|stop existing|"
+            r"dejar de vivir|deixar de viver|"
+            r"(?:no|nao) (?:quiero|quero|want to) (?:despertar|acordar|wake up)|"
+            r"(?:cansad[oa]|cansei|tired) (?:de|of) (?:luchar|lutar|fighting)|"
+            r"(?:pills|pastillas|remedios|comprimidos) (?:\w+ )?(?:saved|guardad\w*|juntad\w*|acumulad\w*)|"
+            r"(?:take|tomar\w*|tomo) (?:them all|all of them|todas|todos de una|todas de una))\b",
+        ),
+        rule(
             "pills-jump",
             r"\b(?:(?:todas|todos) (?:las|os|mis|meus) (?:pastillas|pildoras|remedios|comprimidos)|"
             r"all (?:the|my) pills|"
@@ -556,7 +595,11 @@ RULES: dict[str, tuple[Rule, ...]] = {
             r"abus\w*|amena[zs]\w*|ameac\w*|manose\w*|estupr\w*|ahorc\w*|pate\w*|chuz\w*|acos(?:o|a|"
             r"an|aron|ando|ador)|persig\w*|"
             r"perseg\w*|cachete\w*|abofete\w*|empuj\w*|empurr\w*|xing\w*|espanc\w*|forz\w*|forc\w*|"
-            r"atac\w*|slaps?|hit|hits|beat\w*|attack\w*|raped?|force\w*)\b"
+            r"atac\w*|slaps?|hit|hits|beat\w*|attack\w*|raped?|force\w*|quem\w*|queim\w*|burn\w*|chok\w*|"
+            r"strangl\w*|estrangul\w*|enforc\w*|sufoc\w*)\b"
+            r"|\b(?:(?:me|le|la) (?:dio|dieron|deu|deram|metio) (?:una |uma )?(?:paliza|golpiza|pela|surra|coca)|"
+            r"beat (?:me|her) up|gave me a beating|(?:vai|va a|going to|will) acabar (?:comigo|conmigo)|"
+            r"(?:chokes|choked|choking|strangles?) (?:me|her))\b"
             r"|\bme agarr\w* (?:del|por el|por la|el pelo|el cuello|a la fuerza|en|unos|entre)\b|"
             r"\b(?:grabbed|grab) me\b",
             unless=r"\b(?:asilo|asylum|refugiad\w*|refugee status|refugio politico|"
@@ -608,7 +651,7 @@ CLEARS: dict[str, re.Pattern[str]] = {
     "human_trafficking": _compile(rf"(?:{LOST_OR_STOLEN}|{OFFICIALS}).*{DOCUMENT}|{DOCUMENT}.*(?:{LOST_OR_STOLEN})"),
     # A child who lost a card, a code, a document: a question about that card, not a child at risk.
     "child_protection": _compile(
-        rf"{CHILD}(?: \w+){{0,3}} (?:{LOST_OBJECT})|"
+        rf"{CHILD}(?: \w+){{0,3}} (?:{LOST_OBJECT})|(?:{LOST_OBJECT})(?: \w+){{0,3}} {CHILD}|"
         rf"{CHILD}(?: \w+){{0,3}} (?:perdio|perdeu|lost|se le perdio|extravio)(?: \w+){{0,3}} (?:codigo|code|pin|"
         r"tarjeta|card|cartao|bono|voucher|vale|documento\w*|document\w*|id|papeles|pasaporte|passport|celular|phone)\b"
     ),
@@ -647,6 +690,9 @@ SAFETY_SLANG = {
     "lef": "left",
     "mek": "make",
     "gyal": "girl",
+    "wid": "with",
+    "dnd": "donde",
+    "trabaiando": "trabalhando",
 }
 
 
