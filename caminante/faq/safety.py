@@ -72,7 +72,8 @@ def near(first: str, second: str, gap: int = 3) -> str:
 
 # A child or a minor: family words, slang (already "nino" after normalisation), ages 0-17.
 CHILD = words(
-    "nin[oa]s?|ninit[oa]s?|nene|nena|pickney|pikni|(?:hij|sobrin|niet|herman|prim)it[oa]s?|"
+    "nin[oa]s?|ninit[oa]s?|nene|nena|entead[oa]s?|hijastr[oa]s?|stepson|stepdaughter|pickney|pikni|"
+    "(?:hij|sobrin|niet|herman|prim)it[oa]s?|"
     "irmaozinho|irmazinha|pelait[oa]s?|chiquit[oa]s?|muchachit[oa]s?"
     "|muchach[oa]s? de 1[0-7]|menor(?:es)?|hij[oa]s?|hijit[oa]s?|bebes?|sobrin[oa]s?|sobrinh[oa]s?"
     "|net[oa]s?|filhinh[oa]s?|niet[oa]s?|criancas?|menin[oa]s?|garot[oa]s?|filh[oa]s?|guri|guria"
@@ -81,6 +82,8 @@ CHILD = words(
 )
 # Someone who works for the programme: staff, volunteers, the people at a point or a distribution.
 AID_STAFF = words(
+    r"(?:que|who) (?:register\w*|reparte\w*|entrega\w*|atiende\w*|atende\w*|anota\w*|apunta\w*|inscribe\w*|registra\w*|"
+    r"cadastra\w*|hand\w* out|give\w* out|distribut\w*|does the|do the|hace\w* las|faz\w* os|faz\w* as)|"
     "voluntari[oa]s?|volunteers?|funcionari[oa]s?|staff|aid workers?|workers? (?:of|from|at) the"
     "|(?:shelter|camp|ngo|red cross|distribution) workers?|working for the|aid (?:place|center|centre|people|point|"
     "station|man|lady|guy)|trabajador\\w* del albergue"
@@ -98,6 +101,19 @@ AID_STAFF = words(
 )
 # Sexual or relational demands, touching, pictures, sexual acts.
 SEXUAL = words(
+    r"(?:dorm\w*|duerm\w*|sleep\w*|pas\w* la noche) (?:en|no|na|in) (?:su|sua|his|el|o) (?:cuarto|"
+    r"quarto|room|cama|bed)|"
+    r"(?:go|ir|vaya|venga|ven|come|vir|venha) (?:to |a |al |pro |para o |no )?(?:his|su|sua|"
+    r"seu) (?:room|cuarto|quarto)|"
+    r"(?:check|see|revisar\w*|ver\w*|tocar\w*|examin\w*) (?:\w+ )?(?:body|cuerpo|corpo)|in private|en privado|"
+    r"em particular|(?:pid\w*|pide\w*|ped\w*|ask\w*) (?:\w+ )?(?:coisas|cosas|things|favores|favors) (?:\w+ )?"
+    r"(?:das|de las|a las|as|from)? ?(?:mulher\w*|mujeres|women|chicas|meninas|girls)|"
+    r"(?:meet|see|encontrar\w*|ver\w*|vern\w*) (?:him |with him |com ele |con el |lo )?(?:alone|a solas|sozinh[oa])|"
+    r"(?:llam\w*|lig\w*|call\w*|escrib\w*|writ\w*|text\w*|chama\w*) (?:me |para mim )?(?:\w+ )?(?:de noche|a noite|"
+    r"at night|de madrugada|late at night|(?:para|a) (?:a )?sala dele|a su oficina|to his office)|"
+    r"(?:su|sua|his) (?:novia|namorada|"
+    r"girlfriend|amante|lover)|(?:acompano|acompanar\w*|acompanhar|go for|tomar|beber) (?:\w+ )?(?:a tomar algo|"
+    r"algo|a drink|drinks|uma cerveja|una cerveza)|"
     r"sex|sexo|sexual\w*|sexy|relaciones|dormir con(?:migo)?|sleep\w* with|dorm\w* (?:con|com)|acost\w* con"
     r"|transar|nudes?|intim\w*|desnud\w*|manose\w*|tocou|tocaron|touch\w*|assedi\w*|me (?:toco"
     "|tocaron|toca|tocan)(?! (?:esperar|ir|volver|hacer|pagar|venir|regresar|salir|caminar|a mi"
@@ -118,8 +134,7 @@ SEXUAL = words(
     r"estoy|estou) (?:mas |mais |more |muy |bem |bien |very |bien )?(?:simpatic[oa]|carinos[oa]|boazinha|amable|nice|"
     r"sweet|buena|boa|good)|(?:come|go|ven|ir|vir|pasar|passar) (?:by|to|a|na|por) (?:him|his|su|sua) "
     r"(?:house|casa|place|room|cuarto|quarto)|(?:ser|seja|be) (?:su|sua|his) (?:novia|namorada|girlfriend|mujer|mulher)"
-    "|mensagens (?:estranhas|de noite)|strange messages|(?:pidio|pediu|asked for|wants) (?:mi|meu|my) numero"
-    "|(?:mi|meu|my) (?:numero|number)"
+    "|mensagens (?:estranhas|de noite)|strange messages"
 )
 # A partner or ex-partner (intimate partner violence, control).
 PARTNER = words(
@@ -285,15 +300,37 @@ RULES: dict[str, tuple[Rule, ...]] = {
         rule(
             "cannot-leave-work",
             r"\b(?:no|nao|not|can not|cannot) (?:podemos |puedo |pueden |puede |posso |pode |podem |consigo )?"
-            r"(?:salir|irme|irnos|irse|sair|ir embora|voltar|leave|go out|get out)\b",
+            r"(?:salir|irme|irnos|irse|sair|ir embora|voltar|leave|go out|get out)\b|"
+            r"\b(?:no|nao) (?:da|hay como|tem como|ha como) (?:pra |para |de )?(?:salir|sair|ir embora|irse|irnos)\b",
             WORK,
-            unless=rf"{PARTNER}|\b(?:papeles|permiso|sin documentos|no tengo|regulariz\w*|trabajar porque)\b",
+            unless=rf"{PARTNER}|\b(?:papeles|permiso|sin documentos|no tengo|regulariz\w*|"
+            rf"trabajar porque|before|antes|cedo|"
+            r"temprano|early|a tiempo|on time|hasta las|until|kit|buscar|recoger|pick up|retirar|cita|turno|"
+            r"appointment|later|despues|depois)\b",
         ),
         rule(
             "locked-in",
             r"\b(?:encerrad\w*|encerra\w*|encierr\w*|encerrao?s|trancad\w*|tranca\w*|locked (?:in|up)|"
-            r"presos? (?:en|no|na|em) (?:el |la |o |a )?(?:trabajo|trabalho|casa|finca|fazenda))\b",
+            r"presos? (?:en|no|na|em) (?:el |la |o |a )?(?:trabajo|trabalho|casa|finca|fazenda)|"
+            r"secuestr\w*|sequestr\w*|"
+            r"kidnap\w*)\b",
             unless=rf"{PARTNER}|{CHILD}",
+        ),
+        rule(
+            "threat-if-leave",  # an employer who threatens if they leave
+            r"\b(?:amenaz\w*|ameac\w*|threat\w*) (?:\w+ ){0,3}(?:si|se|if) (?:\w+ ){0,2}(?:va|vai|"
+            r"for embora|sair|leave|"
+            r"go|se va|me voy|vou embora|irse|salir|salgo)\b",
+            WORK,
+            unless=PARTNER,
+        ),
+        rule(
+            "owes-the-trip",  # owes the transport, the food, the room to whoever brought them
+            r"\b(?:deb\w*|dev\w*|owe\w*) (?:\w+ )?(?:el|la|los|las|o|a|os|as|for the|for|him for|them for) "
+            r"(?:transporte|comida|passagem|pasaje|viaje|viagem|hospedagem|alojamiento|trip|ride|food|"
+            r"transport|room)\b",
+            WORK,
+            unless=r"\b(?:arriendo|alquiler|renta|aluguel|rent)\b",
         ),
         rule(
             "debt-bondage",
@@ -324,7 +361,9 @@ RULES: dict[str, tuple[Rule, ...]] = {
                 r"|trabalh\w* sem (?:receber|salario)|sem salario|trabaj\w* sin (?:que me paguen|pago|sueldo"
                 r"|salario)|work\w* (?:without|no) (?:pay|salary)"
             ),
-            unless=r"\b(?:informacion|informacao|information|charla|taller|que es)\b",
+            unless=r"\b(?:informacion|informacao|information|charla|taller|que es|news|noticia\w*|"
+            r"is it common|es comun|"
+            r"e comum|prevent\w*|prevenir|prevencao|campan\w*|campaign|curso|course)\b",
         ),
         rule(
             "sold-or-victim",
@@ -338,8 +377,7 @@ RULES: dict[str, tuple[Rule, ...]] = {
             "offer-suspicious",
             words(r"ofrec\w*|prometi\w*|promet\w*|offer\w*|promis\w*|oferec\w*|propuest\w*|proposta"),
             words(
-                "otro pais|exterior|afuera|abroad|outro pais|another country|other country|"
-                "pasaje gratis|passagem gratis|free (?:ticket|travel"
+                "es seguro|e seguro|is it safe|safe|seguro|segura|pasaje gratis|passagem gratis|free (?:ticket|travel"
                 r"|trip)|mentira|trampa|trap|raro|estranh\w*|weird|strange|sospech\w*|suspeit\w*|suspicious"
                 "|confiable|confiavel|legit|todo pago|tudo pago|all paid|sera verdad|e verdade|is it true"
                 "|is it real"
@@ -373,7 +411,16 @@ RULES: dict[str, tuple[Rule, ...]] = {
             r"dinheiro )?(?:en la|na) (?:calle|rua)|"
             r"no sabe donde (?:esta|estan) su|nao sabe onde|se mete (?:al|en el|a su) cuarto|entra no quarto|"
             r"(?:sin|no tengo|sem|without) (?:el |su |sus |a )?(?:permiso|autorizacao|autorizacion|permission)|"
-            r"by (?:them|him|her)sel(?:f|ves)|(?:left|dejaron|deixaram|dejo|deixou|abandon\w*) (?:them|him|her|solos|"
+            r"by (?:them|him|her)sel(?:f|ves)|(?:left|se fue|foi|went) (?:with|con|com) (?:some|unos|uns|unas|umas|"
+            r"strangers|desconocid\w*|desconhecid\w*)|(?:can not|cant|no podemos|nao conseguimos|nao consigo) (?:reach|"
+            r"contact|find|localizar|contactar|comunicar\w*|achar)|(?:no|nao) (?:se|sei|sabemos|sabe|"
+            r"sabem) (?:donde|onde|"
+            r"where) (?:esta|estan|ta|is|are)|touch\w*|manose\w*|toquete\w*|reclut\w*|recrut\w*|recruit\w*|"
+            r"grupos? armad\w*|armed group\w*|pandilla\w*|gangs?|apanh\w*|marcas (?:no|en el) (?:corpo|cuerpo)|"
+            r"marks on (?:his|her) body|moretones|hematomas|bruises|(?:sell\w*|sold|vend\w*) (?:her|him|them|ela|ele)|"
+            r"(?:la|lo|a|o) (?:vende|vendem|venden|vendio|vendeu)|"
+            r"(?:left|dejaron|deixaram|"
+            r"dejo|deixou|abandon\w*) (?:them|him|her|solos|"
             r"sozinhos|a los ninos|os meninos)|(?:no|nao) (?:sabemos|se|sei|sabe) nada (?:de|d)|(?:do not|dont) know "
             r"where (?:she|he|they) (?:is|are)|no sabemos donde|nao sabemos onde|se mete (?:en|a|al) (?:la |su )?"
             r"(?:cama|cuarto|bano|ducha)|deita com (?:ela|ele)|gets? in(?:to)? (?:her|his) bed|"
@@ -386,7 +433,11 @@ RULES: dict[str, tuple[Rule, ...]] = {
             r"guarderia|creche|daycare|day care|mientras trabajo|while i work|enquanto trabalho|"
             r"(?:la|el|a|the) (?:clase|aula|class|cita|consulta|turno|distribucion|distribuicao|distribution)|"
             r"extran\w*|saudade|miss (?:their|his|her)|(?:la|el|a|o) (?:gripe|covid|virus|fiebre|febre|tos)|"
-            r"hospital|medico|clinica)\b",
+            r"hospital|medico|clinica|jugando|brincando|playing|(?:para|a) (?:la |el |a |o )?(?:escuela|escola|colegio|"
+            r"school)|to school|(?:can|puede|pode) (?:he|she|el|ella|ele) (?:register|registr\w*|"
+            r"inscrib\w*|cadastr\w*)|"
+            r"(?:precisa|necesita|need\w*) (?:de )?(?:un |a )?(?:documento|autorizacao|autorizacion|"
+            r"permiso|papers|document))\b",
         ),
         rule(
             "child-on-the-street",  # not a family sleeping rough together (a shelter question)
@@ -410,8 +461,10 @@ RULES: dict[str, tuple[Rule, ...]] = {
                 r"regal\w*|gifts?|present\w*|fotos?|photos?|pictures?|novi[oa]|namor\w*|conocer|meet|encontrar"
                 r"|levar (?:ela|ele)|llevarsel[oa]|mensaj\w*|mensag\w*|messages?|sending|escrib\w*|promet\w*|promis\w*"
                 r"|ofrec\w*|oferec\w*|offer\w*|model\w*|cars?|carro\w*|night|noche|noite|dinero|dinheiro|money"
+                r"|convers\w*|chat\w*|talking|whatsapp|instagram|facebook|tiktok|buscar|pick (?:her|him) up|recoger"
+                r"|morar|vivir|live with|living with|casar\w*|casamento|marry|married|boda|uni\w*"
             ),
-            unless=r"\b(?:medico|doctor|maestro|profesor|professor|teacher|escuela|escola|school|colegio)\b",
+            unless=r"\b(?:medico|doctor|maestro|profesor|professor|teacher)\b",
         ),
         rule(
             "minor-alone",
@@ -419,7 +472,8 @@ RULES: dict[str, tuple[Rule, ...]] = {
             r" years?(?: old)?| yo)?\b(?! (?:dias|dia|days|semanas|"
             r"semana|weeks|meses|mes|months|horas|hours|hijos|filhos|kids|children|personas|pessoas))",
             r"\b(?:sol[oa]|solit[oa]|sozinh[oa]|alone|sin|sem|without|nadie|ninguem|no family|nobody|help|"
-            r"ayuda|ajuda)\b",
+            r"ayuda|ajuda|left me|me dejo|me dejaron|me deixou|me deixaram|me abandon\w*|(?:do not|dont) know anyone|"
+            r"no conozco a nadie|nao conheco ninguem)\b",
         ),
         rule("minor-named", r"\b(?:soy|sou) menor\b|\bi am (?:a )?minor\b|\bi am under 18\b|\bsoy menor de edad\b"),
     ),
@@ -458,6 +512,24 @@ RULES: dict[str, tuple[Rule, ...]] = {
             r"minhas|meus) (?:cosas|coisas|things|stuff))\b",
             unless=r"\b(?:seria mejor (?:si )?(?:estar|estuviera) (?:en|con|aqui|alla|alli)|"
             r"better to be here|estar mejor)\b",
+        ),
+        rule(
+            "plan-or-farewell",
+            r"\b(?:carta (?:para|pra) (?:\w+ ){0,2}(?:por si|caso)|por si (?:ya )?no estoy|"
+            r"in case i am (?:not here|gone)|"
+            r"caso eu nao (?:esteja|estiver)|if i am gone|cuando ya no este|quando eu nao estiver mais|"
+            r"(?:rope|soga|cuerda|corda) (?:\w+ )?(?:ready|lista|pronta|preparad\w*)|(?:have|tengo|"
+            r"tenho) (?:the |a |la |una |"
+            r"uma )?(?:rope|soga|corda) (?:ready|lista|pronta)|(?:vou|vo|voy a|gonna|going to) (?:me )?mata\b|"
+            r"(?:me|se|te) (?:voy a |va a |vai |vou |quiere |quer )?(?:colgar|ahorcar|enforcar)\b(?! (?:la|el|a|o) "
+            r"(?:ropa|roupa|cuadro|quadro|foto)))",
+        ),
+        rule(
+            "end-this",
+            r"\b(?:acabar (?:com|con) (?:isso|esto|tudo|todo|tudo isso)|que (?:esto|isso|todo|tudo) (?:se )?acab\w*|"
+            r"end (?:this|it)) (?:de vez|de una vez|para siempre|pra sempre|once and for all|forever)\b",
+            r"\b(?:futuro|future|vida|life|viva|vivo|alive|morir|morrer|die|forcas|fuerzas|aguento|aguanto|"
+            r"no quiero estar|nao quero estar)\b",
         ),
         rule(
             "no-way-out",
@@ -515,6 +587,19 @@ RULES: dict[str, tuple[Rule, ...]] = {
             r"lembranca)\b",
         ),
         rule(
+            "jump-pills-wrists",
+            r"\b(?:(?:me|se|te) (?:jogar|tirar|lanzar|botar|aventar) (?:da|de|del|desde|do|pela|por la) "
+            r"(?:la |a |o |el )?(?:ponte|puente|predio|edificio|janela|ventana|techo|telhado|balcon)|"
+            r"jump (?:off|from) (?:the|a) (?:bridge|building|window|roof)|"
+            r"se cort\w* (?:las |los |os |as )?(?:munecas|venas|brazos|pulsos|bracos)|cortou os pulsos|"
+            r"cut (?:her|his|my) wrists|dejar de existir|deixar de existir|stop existing|"
+            r"dejar de vivir|deixar de viver|"
+            r"(?:no|nao) (?:quiero|quero|want to) (?:despertar|acordar|wake up)|"
+            r"(?:cansad[oa]|cansei|tired) (?:de|of) (?:luchar|lutar|fighting)|"
+            r"(?:pills|pastillas|remedios|comprimidos) (?:\w+ )?(?:saved|guardad\w*|juntad\w*|acumulad\w*)|"
+            r"(?:take|tomar\w*|tomo) (?:them all|all of them|todas|todos de una|todas de una))\b",
+        ),
+        rule(
             "pills-jump",
             r"\b(?:(?:todas|todos) (?:las|os|mis|meus) (?:pastillas|pildoras|remedios|comprimidos)|"
             r"all (?:the|my) pills|"
@@ -541,6 +626,7 @@ RULES: dict[str, tuple[Rule, ...]] = {
         ),
         rule(
             "me-quiero-morir",
+            r"\b(?:rather|prefer|would rather) (?:be |to be )?dead\b|\bwould rather die\b|"
             r"\b(?:me quiero|me voy a|mejor me) (?:mor|muer)\w*|\bmejor (?:estar )?muert[oa]\b|"
             r"\bprefiero (?:estar )?muert|"
             r"\bprefiro (?:estar )?mort[oa]\b",
@@ -556,7 +642,11 @@ RULES: dict[str, tuple[Rule, ...]] = {
             r"abus\w*|amena[zs]\w*|ameac\w*|manose\w*|estupr\w*|ahorc\w*|pate\w*|chuz\w*|acos(?:o|a|"
             r"an|aron|ando|ador)|persig\w*|"
             r"perseg\w*|cachete\w*|abofete\w*|empuj\w*|empurr\w*|xing\w*|espanc\w*|forz\w*|forc\w*|"
-            r"atac\w*|slaps?|hit|hits|beat\w*|attack\w*|raped?|force\w*)\b"
+            r"atac\w*|slaps?|hit|hits|beat\w*|attack\w*|raped?|force\w*|quem\w*|queim\w*|burn\w*|chok\w*|"
+            r"strangl\w*|estrangul\w*|enforc\w*|sufoc\w*)\b"
+            r"|\b(?:(?:me|le|la) (?:dio|dieron|deu|deram|metio) (?:una |uma )?(?:paliza|golpiza|pela|surra|coca)|"
+            r"beat (?:me|her) up|gave me a beating|(?:vai|va a|going to|will) acabar (?:comigo|conmigo)|"
+            r"(?:chokes|choked|choking|strangles?) (?:me|her))\b"
             r"|\bme agarr\w* (?:del|por el|por la|el pelo|el cuello|a la fuerza|en|unos|entre)\b|"
             r"\b(?:grabbed|grab) me\b",
             unless=r"\b(?:asilo|asylum|refugiad\w*|refugee status|refugio politico|"
@@ -573,7 +663,9 @@ RULES: dict[str, tuple[Rule, ...]] = {
             r"(?:me|us)|(?:he|she|they) will kill (?:me|us)|(?:quer|querem|vai|vao) me (?:machucar|matar|pegar)|"
             r"tener relaciones (?:a la fuerza|sin querer|cuando no quiero)|forced me|force me|me forcou|me forzo|"
             r"amenaz\w* de muerte|ameac\w* de morte|death threats?|amenazad[oa]s?|ameacad[oa]s?|"
-            r"did things to me|(?:coisa|cosa|thing)s? (?:que|q|i) (?:eu )?(?:no|nao|n|did not|do not) "
+            r"did (?:\w+ )?things to (?:me|her)|(?:hicieron|hizo|fizeram|fez) (?:cosas|coisas) (?:malas|feas|horribles|"
+            r"ruins|horriveis)|(?:si|se|if) (?:\w+ ){0,4}(?:me mata|me matar|me matara|kill me|kills me)|"
+            r"(?:coisa|cosa|thing)s? (?:que|q|i) (?:eu )?(?:no|nao|n|did not|do not) "
             r"(?:queria|quise|quis|want|wanted)|cara morada|(?:dejo|dejaron|puso) morad[oa]|morad[oa] el ojo|olho roxo|"
             r"black eye|violencia|violence|violent[oa]|abuso|abuse|hurt me|hurting me|hurts me|me lastim\w*|"
             r"me (?:hizo|hicieron|fez|fizeram) dano|me machuc\w*|(?:took|dragged) me (?:in|into|to) the (?:bush|woods)|"
@@ -608,7 +700,7 @@ CLEARS: dict[str, re.Pattern[str]] = {
     "human_trafficking": _compile(rf"(?:{LOST_OR_STOLEN}|{OFFICIALS}).*{DOCUMENT}|{DOCUMENT}.*(?:{LOST_OR_STOLEN})"),
     # A child who lost a card, a code, a document: a question about that card, not a child at risk.
     "child_protection": _compile(
-        rf"{CHILD}(?: \w+){{0,3}} (?:{LOST_OBJECT})|"
+        rf"{CHILD}(?: \w+){{0,3}} (?:{LOST_OBJECT})|(?:{LOST_OBJECT})(?: \w+){{0,3}} {CHILD}|"
         rf"{CHILD}(?: \w+){{0,3}} (?:perdio|perdeu|lost|se le perdio|extravio)(?: \w+){{0,3}} (?:codigo|code|pin|"
         r"tarjeta|card|cartao|bono|voucher|vale|documento\w*|document\w*|id|papeles|pasaporte|passport|celular|phone)\b"
     ),
@@ -627,11 +719,13 @@ _SENTENCE = re.compile(
     r"(?:[.!?;:\n]+|\s(?:pero|but|mas|ademas|tambien|also|another thing|outra coisa|"
     r"lo otro es que)\s)"
 )
-_FINAL_DOUBLE = re.compile(r"([aeiou])\1+\b")
+_FINAL_DOUBLE = re.compile(r"([aiu])\1+\b")  # "ayudaa", "porfii"; not "free", "cree", "zoo"
 
 
 # Spellings the shared normalisation leaves alone (it also feeds the topic layers), expanded here only.
 SAFETY_SLANG = {
+    "vo": "vou",
+    "hj": "hoje",
     "d": "de",
     "n": "no",
     "nd": "nada",
@@ -647,6 +741,9 @@ SAFETY_SLANG = {
     "lef": "left",
     "mek": "make",
     "gyal": "girl",
+    "wid": "with",
+    "dnd": "donde",
+    "trabaiando": "trabalhando",
 }
 
 
