@@ -55,6 +55,7 @@ bench-quick: install-test
 	CAMINANTE_TESTING=1 $(BIN)/python bench/channels/webhook.py --quick
 	$(BIN)/python bench/feedback/classifier.py --quick
 	$(BIN)/python bench/faq_eval.py --quick
+	CAMINANTE_TESTING=1 $(BIN)/python bench/safety/evaluate.py --quick
 	CAMINANTE_TESTING=1 $(BIN)/python bench/referrals/nearest.py --quick
 
 # Translations: the project's catalogue (caminante/locale) and one per app that has its own
