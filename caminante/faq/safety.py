@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from . import safety_model
 from .normalize import normalise
 
 KINDS = ("child_protection", "suicidal_crisis", "human_trafficking", "psea_report", "violence_gbv")
@@ -771,7 +772,22 @@ def _matches(r: Rule, window: str) -> bool | None:
 
 @lru_cache(maxsize=4096)
 def assess(text: str) -> Assessment:
-    """Does a person have to see this message now, and in which queue (a topic id of KINDS)?"""
+    """Does a person have to see this message now, and in which queue (a topic id of KINDS)?
+
+    The rules first (precise, they name the words that decided); where they find nothing, the
+    statistical model (safety_model.py), which reads indirect and misspelt wording, with the
+    kinds a look-alike exception ruled out left out."""
+    found = assess_rules(text)
+    if found.kind:
+        return found
+    verdict = safety_model.verdict(safety_model.model(), text, exclude=found.cleared)
+    if verdict.kind is None:
+        return found
+    return Assessment(verdict.kind, verdict.window, (f"{verdict.kind}:model {verdict.probability:.2f}",), found.cleared)
+
+
+def assess_rules(text: str) -> Assessment:
+    """The rules alone (and the look-alike exceptions that held)."""
     parts = sentences(text)
     windows = _windows(parts)
     cleared: list[str] = []

@@ -1477,7 +1477,10 @@ def _with_safety(text: str, suggestion: Suggestion) -> Suggestion:
     if assessment.kind is None:
         return suggestion
     category = SAFETY_CATEGORY[assessment.kind]
-    if assessment.kind == "violence_gbv" and suggestion.category == "c_misconduct":
+    by_model = any(":model " in rule for rule in assessment.evidence)
+    if by_model and suggestion.sensitivity == SENSITIVE and suggestion.category in SENSITIVE_CATEGORIES:
+        category = suggestion.category  # the layer's model agrees it is sensitive; the rules name the queue
+    elif assessment.kind == "violence_gbv" and suggestion.category == "c_misconduct":
         category = "c_misconduct"  # violence by staff or volunteers: the rules' finer queue
     elif assessment.kind == "human_trafficking" and safety.involves_child(assessment.sentence):
         category = "c_child"  # a child trafficked or made to work: child protection
