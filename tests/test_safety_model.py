@@ -90,8 +90,10 @@ def test_the_long_message_is_read_window_by_window():
         "Tambien necesito un kit de higiene para mi hija. Gracias."
     )
     assessment = safety.assess(text)
-    assert assessment.kind == "psea_report"
-    assert "cuarto" in assessment.sentence and "kit" not in assessment.sentence
+    assert assessment.kind == "psea_report" and "cuarto" in assessment.sentence
+    # The same disclosure after a longer ordinary text: its sentence alone decides.
+    longer = "Hola. " + " ".join(["Necesito saber cuando pagan el bono y donde queda el punto."] * 6) + text
+    assert safety.assess(longer).kind == "psea_report"
 
 
 def test_labels_from_people_retrain_the_model(tmp_path, monkeypatch):

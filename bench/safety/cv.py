@@ -1,10 +1,11 @@
 """Cross-validation of the safety model on its own training data (not a held-out figure).
 
-    PYTHONPATH=. CAMINANTE_TESTING=1 python bench/safety/cv.py [--folds 5]
+    PYTHONPATH=. CAMINANTE_TESTING=1 python bench/safety/cv.py [--folds 5] [--c 8]
 
-For each threshold: recall on sensitive examples, false alarms on ordinary ones, right queue,
-for the model alone and for the whole layer (rules, then the model). Only examples of
-data/safety_training.tsv are scored (the FAQ paraphrases and topic examples train every fold).
+For each pair of thresholds (whole message, one sentence window): recall on the sensitive
+examples of data/safety_training.tsv, the right queue, false alarms on its ordinary look-alikes
+and on the ordinary FAQ paraphrases of data/training.tsv; for the whole layer (rules, then the
+model). The rules were written against part of these rows, so their share is optimistic.
 """
 
 import argparse
@@ -15,44 +16,42 @@ import numpy as np
 
 from caminante.faq import safety, safety_model
 
+PAIRS = [(0.5, 0.5), (0.5, 0.6), (0.5, 0.7), (0.5, 0.8), (0.6, 0.7), (0.6, 0.8), (0.4, 0.7), (0.4, 0.8)]
+
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--c", type=float, default=safety_model.C, help="regularisation (inverse)")
     args = parser.parse_args()
+    safety_model.C = args.c
     started = time.time()
     examples = safety_model.read_examples()
     with (safety_model.DATA / "safety_training.tsv").open(encoding="utf-8") as handle:
-        scored = range(sum(1 for line in handle if line.strip() and not line.startswith("#")))
-    rng = np.random.default_rng(7)
-    fold_of = rng.integers(0, args.folds, len(examples))
-    thresholds = [0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6]
-    outcomes: list[tuple[str, str | None, dict[float, str | None]]] = []
+        lookalike_rows = sum(1 for line in handle if line.strip() and not line.startswith("#"))
+    fold_of = np.random.default_rng(7).integers(0, args.folds, len(examples))
+    outcomes: list[tuple[str, bool, str | None, dict]] = []  # kind, from the safety file, rules, per pair
     for fold in range(args.folds):
-        train = [examples[i] for i in range(len(examples)) if fold_of[i] != fold]
-        model = safety_model.train(train)
-        for i in scored:
-            if fold_of[i] != fold:
-                continue
+        model = safety_model.train([examples[i] for i in range(len(examples)) if fold_of[i] != fold])
+        for i in np.flatnonzero(fold_of == fold):
             text, kind = examples[i]
             rules = safety.assess_rules(text)
-            per_t = {}
-            for t in thresholds:
-                per_t[t] = safety_model.verdict(model, text, t, exclude=rules.cleared).kind
-            outcomes.append((kind, rules.kind, per_t))
-    for t in thresholds:
-        for name, decide in (("model", lambda r, m: m), ("layer", lambda r, m: r or m)):
-            sens = [(k, decide(r, p[t])) for k, r, p in outcomes if k != "none"]
-            ords = [decide(r, p[t]) for k, r, p in outcomes if k == "none"]
-            recall = sum(1 for _, d in sens if d) / len(sens)
-            right = sum(1 for k, d in sens if d == k) / max(1, sum(1 for _, d in sens if d))
-            fa = sum(1 for d in ords if d) / len(ords)
-            print(
-                f"threshold {t:.2f} {name}: recall {recall:.3f} right-queue {right:.3f} false-alarms {fa:.3f} "
-                f"(n={len(sens)}+{len(ords)})"
-            )
-    rules_sens = [(k, r) for k, r, _ in outcomes if k != "none"]
-    print(f"rules alone (tuned on these rows): recall {sum(1 for _, r in rules_sens if r) / len(rules_sens):.3f}")
+            per_pair = {
+                pair: safety_model.verdict(model, text, pair[0], rules.cleared, pair[1]).kind for pair in PAIRS
+            }
+            outcomes.append((kind, i < lookalike_rows, rules.kind, per_pair))
+    for pair in PAIRS:
+        decided = [(kind, safety_file, rules or per_pair[pair]) for kind, safety_file, rules, per_pair in outcomes]
+        sens = [(k, d) for k, f, d in decided if k != "none" and f]
+        look = [d for k, f, d in decided if k == "none" and f]
+        faq = [d for k, f, d in decided if k == "none" and not f]
+        hits = [d for _, d in sens if d]
+        print(
+            f"whole {pair[0]:.2f} window {pair[1]:.2f}: recall {len(hits) / len(sens):.3f} "
+            f"right-queue {sum(1 for k, d in sens if d == k) / max(1, len(hits)):.3f} "
+            f"false-alarms look-alikes {sum(1 for d in look if d) / len(look):.3f} "
+            f"faq {sum(1 for d in faq if d) / len(faq):.3f} (n={len(sens)}+{len(look)}+{len(faq)})"
+        )
     print(f"{time.time() - started:.0f} s", file=sys.stderr)
 
 

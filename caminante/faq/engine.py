@@ -1,21 +1,20 @@
 """The FAQ engine: language, topic with a calibrated confidence, and the answer. No Django.
 
-Three layers, cheapest and most precise first:
-
-1. Patterns: every topic has weighted patterns of word prefixes (data/intents.yaml) matched on the
-   normalised message, with a tolerance of one typing error on longer words. The confidence is a
-   logistic function of the best score and of its margin over the runner-up; below the threshold
-   the patterns abstain. Sensitive topics win over the others whenever their patterns match.
-0. Safety layer (safety.py), asked first and deciding on its own: wording of abuse by aid workers,
+0. Safety layer (safety.py), asked first and deciding on its own: abuse by aid workers,
    trafficking, children alone, violence and suicide, read sentence by sentence and biased to
-   recall; it routes to a sensitive topic (hand-over to a trained person) whatever the topic
-   layers say, and its look-alike exceptions (a stolen passport) stop them from escalating.
-3. Statistical layer (ngram.py): nearest paraphrases over character n-grams, trained at first use
-   from data/training.tsv. It only fills the gaps where the patterns abstained, and answers only
-   above a calibrated score and margin; it never escalates to a sensitive topic on its own.
+   recall (rules, then a linear model); it routes to a sensitive topic (hand-over to a trained
+   person) whatever the topic layers say, and its look-alike exceptions (a stolen passport) stop
+   them from escalating.
+1. Topic model (topic_model.py): a linear model over character and word n-grams of the whole
+   message. When it is confident (LINEAR_CONFIDENT) it decides, out of scope included.
+2. Patterns: every topic has weighted patterns of word prefixes (data/intents.yaml) matched on the
+   normalised message, with a tolerance of one typing error on longer words; their confidence is a
+   logistic function of the best score and of its margin over the runner-up. Where the model is
+   unsure, a confident pattern answers; else the model's guess if it reaches LINEAR_MIN.
 
-Below all of that the engine abstains (topic None): a wrong answer is worse than "let me pass
-you to a person".
+Below that the engine abstains (topic None): a wrong answer is worse than "let me pass you to a
+person". The order (model first, then patterns) was chosen by measurement over the patterns with
+n-gram neighbours and the model alone (docs/benchmarks.md, "FAQ topic choice").
 """
 
 import math
@@ -27,27 +26,20 @@ from typing import Any
 import yaml
 from rapidfuzz.distance import OSA
 
-from . import ngram, safety
+from . import safety, topic_model
 from .langdetect import detect
 from .normalize import tokens
 
 DATA = Path(__file__).resolve().parent / "data"
 LANGUAGES = ("es", "pt", "en")
 THRESHOLD = 0.5
-# Statistical layer (cross-validated on the training paraphrases, see docs/benchmarks.md): it answers
-# where the patterns abstained when its score and its margin over the runner-up are high enough, or
-# with a lower score when the patterns' own (unconfident) best guess is the same topic. A sensitive
-# topic needs a lower score (recall first). A message that names an out-of-scope subject needs more.
-MODEL_SCORE = 0.22
-MODEL_MARGIN = 0.04
-MODEL_AGREE_SCORE = 0.12
-MODEL_SENSITIVE_SCORE = 0.18
-# The patterns' weak answers (confidence below MODEL_VETO_BELOW) are dropped when the paraphrases
-# find the message clearly closest to known out-of-scope chatter (score at least MODEL_VETO_SCORE, margin
-# MODEL_MARGIN).
-MODEL_VETO_BELOW = 0.7
-MODEL_VETO_SCORE = 0.20
-MODEL_OOS_PENALTY = 0.15  # added when the message names an out-of-scope subject (intents.yaml)
+# The topic model decides alone from this probability; under it a pattern of at least
+# PATTERN_CONFIDENT answers, else the model's guess from LINEAR_MIN (chosen on the tuned sets
+# bench/channels/faq_eval_set.tsv and faq_eval_blind.tsv and on faq_eval_unseen.tsv; see
+# docs/benchmarks.md).
+LINEAR_CONFIDENT = 0.5
+LINEAR_MIN = 0.4
+PATTERN_CONFIDENT = 0.7
 
 
 @dataclass(frozen=True)
@@ -102,7 +94,7 @@ class Engine:
         intents_yaml: str | None = None,
         model: bool = True,
     ):
-        """`model=False` keeps only the patterns and the safety lexicon (no statistical layer)."""
+        """`model=False` keeps only the safety layer and the patterns (no topic model)."""
         self.use_model = model
         spec = yaml.safe_load(topics_yaml or (DATA / "topics.yaml").read_text(encoding="utf-8"))
         answers = yaml.safe_load(answers_yaml or (DATA / "answers.yaml").read_text(encoding="utf-8"))
@@ -191,11 +183,6 @@ class Engine:
         margin = (best - second) / best
         return max(0.0, min(1.0, strength * (0.55 + 0.45 * margin)))
 
-    @property
-    def model(self) -> "ngram.NgramModel":
-        """The statistical layer, shared by every Engine and trained at first use."""
-        return _model()
-
     def classify(self, text: str, lang: str | None = None) -> Result:
         lang = lang if lang in LANGUAGES else detect(text)
         result, oos = self._classify_patterns(text, lang)
@@ -208,34 +195,20 @@ class Engine:
             result = self._result(None, 0.1, lang, result.ranking)
         elif result.sensitive:
             return result
-        weak = result.topic is None or (result.topic != "greeting" and result.confidence < MODEL_VETO_BELOW)
-        ranked = self.model.rank(text) if self.use_model and weak else []
-        if not ranked:
+        if not self.use_model:
             return result
-        best, score = ranked[0]
-        if best in self.topics and self.topics[best].sensitive:
-            # The paraphrases alone never escalate: that is the safety layer's decision (it said no).
+        guess, probability, ranking = topic_model.guess(text, exclude=assessment.cleared)
+        if guess is not None and self.topics[guess].sensitive:
+            guess = None  # the topic model never escalates: that is the safety layer's decision (it said no)
+        if probability >= LINEAR_CONFIDENT:
+            # Confidence is in the answer given: none when the model is sure it is out of scope.
+            confidence = max(THRESHOLD, probability) if guess else min(result.confidence, 0.1)
+            return self._result(guess, confidence, lang, ranking, "model")
+        if result.topic is not None and (result.confidence >= PATTERN_CONFIDENT or result.topic == "greeting"):
             return result
-        if result.topic is not None:
-            runner = ranked[1][1] if len(ranked) > 1 else 0.0
-            if best == ngram.OUT_OF_SCOPE and score >= MODEL_VETO_SCORE and score - runner >= MODEL_MARGIN:
-                return self._result(None, min(result.confidence, 0.3), lang, ranked[:3], "model")
-            return result
-        if best not in self.topics or best == "greeting":
-            return result
-        penalty = MODEL_OOS_PENALTY if oos else 0.0
-        runner = ranked[1][1] if len(ranked) > 1 else 0.0
-        guess = result.ranking[0][0] if result.ranking else None
-        if self.topics[best].sensitive:
-            confident = score >= MODEL_SENSITIVE_SCORE + penalty
-        else:
-            confident = (score >= MODEL_SCORE + penalty and score - runner >= MODEL_MARGIN) or (
-                guess == best and score >= MODEL_AGREE_SCORE and not oos
-            )
-        if not confident:
-            return result
-        confidence = 0.75 if self.topics[best].sensitive else THRESHOLD + 0.5 * min(1.0, score / 0.6)
-        return self._result(best, confidence, lang, ranked[:3], "model")
+        if guess is not None and probability >= LINEAR_MIN and not oos:  # "mi perro esta enfermo"
+            return self._result(guess, THRESHOLD, lang, ranking, "model")
+        return self._result(None, min(result.confidence, 0.3), lang, ranking)
 
     def _classify_patterns(self, text: str, lang: str) -> tuple[Result, float]:
         """The patterns' own decision, and the weight of the out-of-scope subjects named."""
@@ -280,11 +253,6 @@ class Engine:
     def title(self, topic: str, lang: str) -> str:
         titles = self.topics[topic].title
         return titles.get(lang) or titles.get("es") or topic
-
-
-@lru_cache(maxsize=1)
-def _model() -> "ngram.NgramModel":
-    return ngram.train_from(DATA)
 
 
 @lru_cache(maxsize=1)

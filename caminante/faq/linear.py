@@ -11,8 +11,9 @@ under 2 s. tests/test_safety_model.py checks the probabilities against scikit-le
 import json
 import os
 import re
+import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -51,13 +52,15 @@ class LinearModel:
         coef: np.ndarray,
         intercept: np.ndarray,
         trained_on: str,
+        extends: str = "",
     ):
         self.classes: list[str] = list(classes)
         self.vocabularies = vocabularies  # characters, then words
         self.idfs = idfs
         self.coef = coef  # (features of both vocabularies, classes)
         self.intercept = intercept
-        self.trained_on = trained_on
+        self.trained_on = trained_on  # the fingerprint of its training data
+        self.extends = extends  # retrained with people's labels: the shipped model it extends
         self._offset = len(vocabularies[0])
 
     # ---- answering -----------------------------------------------------------------------------
@@ -100,7 +103,9 @@ class LinearModel:
         tmp = path.with_name(path.name + ".tmp.npz")
         np.savez_compressed(
             tmp,
-            meta=np.array(json.dumps({"classes": self.classes, "trained_on": self.trained_on})),
+            meta=np.array(
+                json.dumps({"classes": self.classes, "trained_on": self.trained_on, "extends": self.extends})
+            ),
             chars=np.array(sorted(self.vocabularies[0], key=self.vocabularies[0].__getitem__)),
             words=np.array(sorted(self.vocabularies[1], key=self.vocabularies[1].__getitem__)),
             idf_chars=self.idfs[0],
@@ -122,6 +127,7 @@ class LinearModel:
                 data["coef"].astype(np.float64),
                 data["intercept"],
                 meta["trained_on"],
+                meta.get("extends", ""),
             )
 
 
@@ -146,3 +152,59 @@ def fit(texts: Sequence[str], labels: Sequence[str], c: float, trained_on: str) 
         classifier.intercept_.copy(),
         trained_on,
     )
+
+
+class Store:
+    """A process's copy of one model: the one the worker retrained with people's reviewed labels
+    (CAMINANTE_DATA_DIR/models/NAME) when it extends the shipped model of this release, else the
+    shipped one. A newer retrained file is picked up at the next use, in every process."""
+
+    def __init__(self, shipped: Path, name: str, on_change: Callable[[], None] = lambda: None):
+        self.shipped = shipped
+        self.name = name
+        self.on_change = on_change
+        self._lock = threading.Lock()
+        self._model: LinearModel | None = None
+        self._stamp: int | None = None
+
+    def retrained_path(self) -> Path | None:
+        root = os.environ.get("CAMINANTE_DATA_DIR")
+        return Path(root) / "models" / self.name if root else None
+
+    def _file_stamp(self) -> int | None:
+        path = self.retrained_path()
+        try:
+            return path.stat().st_mtime_ns if path else None
+        except OSError:
+            return None
+
+    def get(self) -> LinearModel:
+        stamp = self._file_stamp()
+        if self._model is None or stamp != self._stamp:
+            with self._lock:
+                shipped = LinearModel.load(self.shipped)
+                path = self.retrained_path()
+                model = shipped
+                if stamp is not None and path is not None:
+                    retrained = LinearModel.load(path)
+                    model = retrained if retrained.extends == shipped.trained_on else shipped
+                self._model, self._stamp = model, stamp
+            self.on_change()
+        assert self._model is not None
+        return self._model
+
+    def use(self, model: LinearModel | None) -> None:
+        """Answer with this model from now on (None: load again at next use)."""
+        with self._lock:
+            self._model, self._stamp = model, self._file_stamp()
+        self.on_change()
+
+    def save_retrained(self, model: LinearModel) -> None:
+        """Keep a model retrained with labels for every process of this installation, and use it."""
+        path = self.retrained_path()
+        if path is not None:
+            model.save(path)
+        self.use(model)
+
+    def shipped_fingerprint(self) -> str:
+        return LinearModel.load(self.shipped).trained_on

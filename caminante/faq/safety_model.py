@@ -19,8 +19,6 @@ question handed to a person.
 import csv
 import hashlib
 import json
-import os
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,9 +33,13 @@ NONE = "none"
 DATA = Path(__file__).resolve().parent / "data"
 SHIPPED = DATA / "safety_model.npz"
 C = 8.0  # the inverse of the regularisation strength
-# The lowest probability of a sensitive kind, in one sentence window, that hands the message to a
-# person (chosen by cross-validation for recall first; see docs/benchmarks.md).
-THRESHOLD = 0.35
+# The lowest probability that the message is sensitive (1 - P(none)) that hands it to a person: on
+# the whole message, and on one of its sentences read alone (which has lost its context). Chosen
+# by cross-validation on the training data, recall first (bench/safety/cv.py, docs/benchmarks.md).
+THRESHOLD = 0.5
+WINDOW_THRESHOLD = 0.8
+# A kind that a look-alike exception of the rules ruled out counts only from this probability.
+CLEARED_THRESHOLD = 0.9
 
 
 @dataclass(frozen=True)
@@ -82,66 +84,62 @@ def train(examples: Sequence[tuple[str, str]]) -> LinearModel:
     return linear.fit([prepare(t) for t, _ in examples], [k for _, k in examples], C, fingerprint(examples))
 
 
-def verdict(model: LinearModel, text: str, threshold: float = THRESHOLD, exclude: Iterable[str] = ()) -> Verdict:
-    """The most likely sensitive kind over the windows of the message (each sentence, each
-    adjacent pair, the whole), unless it stays under the threshold. `exclude`: kinds a
-    look-alike exception of the rules ruled out (a stolen passport is not trafficking)."""
+def verdict(
+    model: LinearModel,
+    text: str,
+    threshold: float = THRESHOLD,
+    exclude: Iterable[str] = (),
+    window_threshold: float | None = None,
+) -> Verdict:
+    """Is the message sensitive (1 - P(none) of at least `threshold` on the whole message, or of
+    at least `window_threshold` on one of its sentences or pairs of adjacent sentences)? Then the
+    most likely kind there. A sentence read alone has lost its context ("my daughter of 5 is
+    hungry"), hence the higher bar. `exclude`: kinds a look-alike exception of the rules ruled
+    out (a stolen passport is not trafficking); they count only when the model is nearly sure
+    (CLEARED_THRESHOLD: "he keeps my passport and says the police will deport me")."""
     from .safety import _windows, sentences
 
     parts = sentences(text)
-    windows = list(dict.fromkeys([*_windows(parts), " ".join(parts)])) or [""]
+    whole = " ".join(parts)
+    windows = [whole, *(w for w in dict.fromkeys(_windows(parts)) if w != whole)]
     probs = model.predict_proba(windows)
-    for kind in (NONE, *exclude):
+    probs[:, model.classes.index(NONE)] = 0.0
+    for kind in exclude:
         if kind in model.classes:
-            probs[:, model.classes.index(kind)] = 0.0
-    row, column = np.unravel_index(int(np.argmax(probs)), probs.shape)
-    best = float(probs[row, column])
-    return Verdict(model.classes[column] if best >= threshold else None, best, windows[row])
+            column = probs[:, model.classes.index(kind)]
+            column[column < CLEARED_THRESHOLD] = 0.0
+    sensitive = probs.sum(axis=1)
+    bars = np.full(len(windows), WINDOW_THRESHOLD if window_threshold is None else window_threshold)
+    bars[0] = threshold
+    margin = sensitive - bars
+    row = int(np.argmax(margin))
+    kind = model.classes[int(np.argmax(probs[row]))]
+    return Verdict(kind if margin[row] >= 0 else None, float(sensitive[row]), windows[row])
 
 
 # ---- the process's model ---------------------------------------------------------------------
 
-_lock = threading.Lock()
-_current: LinearModel | None = None
 
-
-def retrained_path() -> Path | None:
-    """Where the worker keeps the model retrained with reviewed inbox labels (None: not configured)."""
-    root = os.environ.get("CAMINANTE_DATA_DIR")
-    return Path(root) / "models" / "safety.npz" if root else None
-
-
-def model() -> LinearModel:
-    """The model retrained from inbox labels if there is one, else the shipped one."""
-    global _current
-    if _current is None:
-        with _lock:
-            if _current is None:
-                path = retrained_path()
-                _current = LinearModel.load(path if path and path.exists() else SHIPPED)
-    return _current
-
-
-def use(trained: LinearModel | None) -> None:
-    """Answer with this model from now on (None: load again at next use)."""
-    global _current
+def _forget_assessments() -> None:
     from .safety import assess
 
-    with _lock:
-        _current = trained
     assess.cache_clear()  # its answers came from the model before
 
 
-def retrain(labels: Iterable[tuple[str, str]] = (), path: Path | None = None) -> LinearModel:
-    """Train on the shipped examples plus (text, kind) labels reviewed by people, save, and use it."""
+STORE = linear.Store(SHIPPED, "safety.npz", on_change=_forget_assessments)
+model = STORE.get
+use = STORE.use
+
+
+def retrain(labels: Iterable[tuple[str, str]] = ()) -> LinearModel:
+    """Train on the shipped examples plus (text, kind) labels reviewed by people; every process of
+    this installation answers with it from its next message."""
     trained = train([*read_examples(), *labels])
-    target = path or retrained_path()
-    if target is not None:
-        trained.save(target)
-    use(trained)
+    trained.extends = STORE.shipped_fingerprint()
+    STORE.save_retrained(trained)
     return trained
 
 
 def shipped_is_current() -> bool:
     """Was the shipped model trained on the shipped data as it is now?"""
-    return LinearModel.load(SHIPPED).trained_on == fingerprint(read_examples())
+    return STORE.shipped_fingerprint() == fingerprint(read_examples())
