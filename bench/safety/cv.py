@@ -36,9 +36,7 @@ def main() -> None:
         for i in np.flatnonzero(fold_of == fold):
             text, kind = examples[i]
             rules = safety.assess_rules(text)
-            per_pair = {
-                pair: safety_model.verdict(model, text, pair[0], rules.cleared, pair[1]).kind for pair in PAIRS
-            }
+            per_pair = {pair: safety_model.verdict(model, text, pair[0], rules.cleared, pair[1]).kind for pair in PAIRS}
             outcomes.append((kind, i < lookalike_rows, rules.kind, per_pair))
     for pair in PAIRS:
         decided = [(kind, safety_file, rules or per_pair[pair]) for kind, safety_file, rules, per_pair in outcomes]
