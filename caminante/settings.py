@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "caminante.cash",
     "caminante.feedback",
     "caminante.referrals",
+    "caminante.rfl",
 ]
 
 MIDDLEWARE = [
