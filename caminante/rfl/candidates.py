@@ -109,9 +109,13 @@ def proposed(tracing: TracingRequest):
     )
 
 
+#: Fields a tracing request never records: their "missing" line says nothing to the officer.
+NOT_IN_A_REQUEST = frozenset({"phone", "document_number", "nationality", "place_of_origin"})
+
+
 def candidate_reasons(candidate: TracingCandidate) -> list[str]:
     """What agrees, what differs, what is missing, translated (the registry's wording)."""
-    return reasons(candidate.explanation)
+    return reasons(candidate.explanation, NOT_IN_A_REQUEST)
 
 
 def decide(user, candidate: TracingCandidate, decision: str) -> TracingCandidate:
