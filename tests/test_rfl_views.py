@@ -261,3 +261,12 @@ def test_hostile_case_actions_give_4xx_or_a_message_and_write_nothing(client_for
     )
     assert _rows() == before
     assert TracingRequest.objects.get().status == Status.OPEN
+
+
+@pytest.mark.parametrize(
+    "code, title", [("es", "Solicitudes de búsqueda"), ("pt", "Pedidos de busca"), ("en", "Tracing requests")]
+)
+def test_the_pages_speak_the_three_languages(client_for, code, title):
+    client = client_for("rfl.co")
+    client.cookies["django_language"] = code
+    assert title in client.get(reverse("rfl-list")).content.decode()
