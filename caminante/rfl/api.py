@@ -18,6 +18,7 @@ from . import candidates, selectors, services
 from .models import (
     Circumstance,
     ClosureReason,
+    DisclosureKind,
     FoundConsent,
     SoughtRelationship,
     Status,
@@ -41,7 +42,7 @@ class SoughtSerializer(serializers.Serializer):
 
 class DisclosureSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
-        choices=["searching", "share_location", "safe_and_well", "nothing"],
+        choices=DisclosureKind.choices,
         help_text="What the enquirer may be told, as the found person decided.",
     )
     location = serializers.CharField(

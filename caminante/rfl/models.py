@@ -74,6 +74,15 @@ class FoundConsent(models.TextChoices):
     REFUSES = "refuses", _("Refuses: nothing is shared with the enquirer")
 
 
+class DisclosureKind(models.TextChoices):
+    """What the enquirer may be told (`candidates.for_enquirer`)."""
+
+    SEARCHING = "searching", _("The search is in progress")
+    SHARE_LOCATION = "share_location", _("Where the person is and how to reach them")
+    SAFE_AND_WELL = "safe_and_well", _("Only that the person is safe and well")
+    NOTHING = "nothing", _("Nothing")
+
+
 class CandidateDecision(models.TextChoices):
     PROPOSED = "proposed", _("To review")
     CONFIRMED = "confirmed", _("Confirmed")
