@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/v1/", include("caminante.cash.api_urls")),
     path("api/v1/", include("caminante.feedback.api_urls")),
     path("api/v1/", include("caminante.referrals.api_urls")),
+    path("api/v1/", include("caminante.rfl.api_urls")),
     path("api/schema/", public(SpectacularAPIView.as_view()), name="api-schema"),
     path("api/docs/", public(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
 ]

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "caminante.cash",
     "caminante.feedback",
     "caminante.referrals",
+    "caminante.rfl",
 ]
 
 MIDDLEWARE = [
@@ -203,6 +204,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Names for choice sets whose field names collide (the RFL app's relationship, status, kind, sex):
+    # each keeps a stable name, and the enums that had these names before keep them.
+    "ENUM_NAME_OVERRIDES": {
+        "RelationshipEnum": "caminante.registry.models.Relationship",
+        "KindEnum": "caminante.core.models.ServicePoint.Kind",
+        "SexEb6Enum": "caminante.registry.models.Sex",  # the name it had; a tracing request's sought_sex too
+        "TracingStatusEnum": "caminante.rfl.models.Status",
+        "SoughtRelationshipEnum": "caminante.rfl.models.SoughtRelationship",
+        "DisclosureKindEnum": "caminante.rfl.models.DisclosureKind",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "caminante.core.api.document_error_responses",

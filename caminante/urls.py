@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("caminante.cash.urls")),
     path("", include("caminante.feedback.urls")),
     path("", include("caminante.referrals.urls")),
+    path("", include("caminante.rfl.urls")),
     path("", include("caminante.registry.urls")),
 ]
 

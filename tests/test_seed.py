@@ -81,12 +81,13 @@ def test_seed_demo_users_per_role_and_country(demo):
     assert User.objects.get(username="protection.ec").role == Role.PROTECTION
     assert User.objects.get(username="datamanager.co").role == Role.DATA_MANAGER
     assert User.objects.get(username="coordinator.br").service_point.national_society.country.code == "BR"
+    assert User.objects.get(username="rfl.co").role == Role.RFL
     assert User.objects.get(username="analyst.regional").role == Role.ANALYST
     admin = User.objects.get(username="admin")
     assert admin.role == Role.ADMIN and admin.is_superuser
     countries = {spec.country for spec in SERVICE_POINTS}
     # One staff user per role and country, plus the two global ones (the apps' demos add vendors and partners).
-    assert User.objects.filter(role__in=STAFF_ROLES).count() == 5 * len(countries) + 2
+    assert User.objects.filter(role__in=STAFF_ROLES).count() == 6 * len(countries) + 2
 
 
 def test_demo_volunteer_logs_in_and_sees_today(demo):

@@ -182,7 +182,7 @@ SERVICE_POINTS = [
     PlaceSpec("py-asuncion", "PY", "Asunción", "Asunción", "Central", -25.2637, -57.5759, SOUTHERN, "city", 2),
 ]  # fmt: skip
 
-DEMO_ROLE_PREFIXES = (Role.VOLUNTEER, Role.COORDINATOR, Role.OFFICER, Role.PROTECTION, Role.DATA_MANAGER)
+DEMO_ROLE_PREFIXES = (Role.VOLUNTEER, Role.COORDINATOR, Role.OFFICER, Role.PROTECTION, Role.RFL, Role.DATA_MANAGER)
 
 
 def seed_app_demos(points: dict[str, ServicePoint], users: dict[str, User]) -> list[str]:

@@ -9,6 +9,8 @@ class Role(models.TextChoices):
     COORDINATOR = "coordinator", _("HSP coordinator")
     OFFICER = "officer", _("Programme officer")
     PROTECTION = "protection", _("Protection officer")
+    # Restoring Family Links: tracing cases of one National Society (caminante/rfl).
+    RFL = "rfl", _("RFL officer")
     DATA_MANAGER = "datamanager", _("Data manager")
     ANALYST = "analyst", _("Regional analyst")
     ADMIN = "admin", _("Administrator")
@@ -19,7 +21,7 @@ class Role(models.TextChoices):
 
 # Roles whose scope is one service point, one National Society, or everything.
 HSP_ROLES = frozenset({Role.VOLUNTEER, Role.COORDINATOR})
-NS_ROLES = frozenset({Role.OFFICER, Role.PROTECTION, Role.DATA_MANAGER})
+NS_ROLES = frozenset({Role.OFFICER, Role.PROTECTION, Role.RFL, Role.DATA_MANAGER})
 GLOBAL_ROLES = frozenset({Role.ANALYST, Role.ADMIN})
 # Outside users, scoped to one National Society and to their own shop or organisation (the
 # cash and referrals apps narrow them further). They never see the registry.
@@ -35,6 +37,9 @@ PERSON_READERS = HSP_ROLES | NS_ROLES | {Role.ADMIN}
 FIELD_WRITERS = HSP_ROLES | {Role.OFFICER, Role.PROTECTION, Role.DATA_MANAGER, Role.ADMIN}
 # Who may read sensitive protection fields (survivor of violence, ...). Every read is audited.
 SENSITIVE_READERS = frozenset({Role.PROTECTION})
+# Who may read and work on Restoring Family Links cases (tracing), of their own National Society
+# only: no global role sees them. Every read is audited.
+RFL_ROLES = frozenset({Role.RFL, Role.PROTECTION})
 # Who may export record-level data.
 EXPORTERS = frozenset({Role.DATA_MANAGER})
 # Who may see aggregate indicators.

@@ -1,0 +1,12 @@
+"""Pages of the RFL app (included from caminante/urls.py)."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("rfl/", views.request_list, name="rfl-list"),
+    path("rfl/new/", views.request_new, name="rfl-new"),
+    path("rfl/<uuid:tracing_id>/", views.request_detail, name="rfl-request"),
+    path("rfl/<uuid:tracing_id>/candidates/", views.request_candidates, name="rfl-candidates"),
+]

@@ -1,0 +1,200 @@
+"""Pages of Restoring Family Links. Thin: forms in, services and selectors do the work.
+
+Only RFL and protection officers open these pages (403 for every other role); a case of another
+National Society is a 404. Every page that shows a case's details records the read."""
+
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from caminante.core.roles import RFL_ROLES
+from caminante.core.scoping import access, get_or_404
+from caminante.core.selectors import service_points_for
+
+from . import candidates, selectors, services
+from .forms import AssignForm, LocateForm, NoteForm, RequestForm, StatusForm, TaskForm
+from .models import SEARCHABLE, CandidateDecision, Status, TracingCandidate
+
+RFL = tuple(RFL_ROLES)
+
+
+def _errors_to_messages(request, exc: ValidationError) -> None:
+    for msgs in exc.message_dict.values() if hasattr(exc, "error_dict") else [exc.messages]:
+        for message in msgs:
+            messages.error(request, message)
+
+
+def _form_errors(form) -> ValidationError:
+    return ValidationError({name: list(errors) for name, errors in form.errors.items()})
+
+
+@access(*RFL)
+def request_list(request):
+    status = request.GET.get("status", "")
+    qs = selectors.search(
+        selectors.requests_for(request.user).select_related("assigned_to", "service_point"),
+        status=status,
+        mine_of=request.user if request.GET.get("mine") == "1" else None,
+    )
+    page = Paginator(qs.order_by("-created_at"), 50).get_page(request.GET.get("page"))
+    services.record_list_read(request.user, len(page.object_list))
+    return render(
+        request,
+        "rfl/list.html",
+        {"page": page, "statuses": Status.choices, "status": status if status in Status.values else ""},
+    )
+
+
+@access(*RFL)
+def request_new(request):
+    form = RequestForm(request.POST or None, service_points=service_points_for(request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            tracing = services.open_request(request.user, services.TracingInput(**form.cleaned_data))
+        except ValidationError as exc:
+            for name, msgs in exc.message_dict.items():
+                for message in msgs:
+                    form.add_error(name if name in form.fields else None, message)
+        else:
+            messages.success(request, _("Tracing request opened: %(code)s") % {"code": tracing.code})
+            return redirect("rfl-request", tracing_id=tracing.pk)
+    return render(request, "rfl/new.html", {"form": form}, status=400 if request.method == "POST" else 200)
+
+
+def _case(request, tracing_id):
+    return get_or_404(
+        selectors.requests_for(request.user).select_related("assigned_to", "service_point", "matched_person"),
+        request.user,
+        pk=tracing_id,
+    )
+
+
+def _act(request, tracing) -> None:
+    """Apply one action posted from the detail page."""
+    action = request.POST.get("action", "")
+    if action == "status":
+        form = StatusForm(request.POST)
+        if not form.is_valid():
+            raise _form_errors(form)
+        services.change_status(
+            request.user, tracing, form.cleaned_data["status"], closure_reason=form.cleaned_data["closure_reason"]
+        )
+        messages.success(request, _("Status changed."))
+    elif action == "assign":
+        form = AssignForm(request.POST, officers=services.rfl_officers(tracing.national_society_id))
+        if not form.is_valid():
+            raise _form_errors(form)
+        services.assign(request.user, tracing, form.cleaned_data["assigned_to"])
+        messages.success(request, _("Assignment saved."))
+    elif action == "note":
+        form = NoteForm(request.POST)
+        if not form.is_valid():
+            raise _form_errors(form)
+        services.add_note(request.user, tracing, form.cleaned_data["text"])
+        messages.success(request, _("Note added."))
+    elif action == "task":
+        form = TaskForm(request.POST)
+        if not form.is_valid():
+            raise _form_errors(form)
+        services.add_task(request.user, tracing, **form.cleaned_data)
+        messages.success(request, _("Task added."))
+    elif action == "task_done":
+        task = tracing.tasks.filter(pk=_uuid(request.POST.get("task"))).first()
+        if task is None:
+            raise ValidationError({"task": _("Choose a task of this case.")})
+        services.complete_task(request.user, task)
+        messages.success(request, _("Task done."))
+    elif action == "locate":
+        form = LocateForm(request.POST)
+        if not form.is_valid():
+            raise _form_errors(form)
+        candidates.record_located(request.user, tracing, form.cleaned_data["found_consent"])
+        messages.success(request, _("The found person's decision is recorded."))
+    else:
+        messages.error(request, _("Choose what to do."))
+
+
+def _uuid(value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+@access(*RFL)
+def request_detail(request, tracing_id):
+    tracing = _case(request, tracing_id)
+    if request.method == "POST":
+        try:
+            _act(request, tracing)
+        except ValidationError as exc:
+            _errors_to_messages(request, exc)
+        except PermissionDenied:
+            raise Http404 from None
+        return redirect("rfl-request", tracing_id=tracing.pk)
+    services.record_read(request.user, tracing)
+    officers = services.rfl_officers(tracing.national_society_id)
+    return render(
+        request,
+        "rfl/detail.html",
+        {
+            "tracing": tracing,
+            "enquirer": tracing.enquirer,
+            "sought": tracing.sought,
+            "history": tracing.status_changes.select_related("by"),
+            "notes": tracing.notes.select_related("created_by"),
+            "tasks": tracing.tasks.all(),
+            "next_statuses": [Status(s) for s in sorted(services.PLAIN_TARGETS) if tracing.can_move_to(s)],
+            "status_form": StatusForm(),
+            "assign_form": AssignForm(initial={"assigned_to": tracing.assigned_to_id}, officers=officers),
+            "note_form": NoteForm(),
+            "task_form": TaskForm(),
+            "locate_form": LocateForm() if tracing.can_move_to(Status.LOCATED) and tracing.matched_person_id else None,
+            "disclosure": candidates.for_enquirer(request.user, tracing),
+            "candidate_count": candidates.proposed(tracing).count(),
+        },
+    )
+
+
+@access(*RFL)
+def request_candidates(request, tracing_id):
+    tracing = _case(request, tracing_id)
+    back = reverse("rfl-candidates", kwargs={"tracing_id": tracing.pk})
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "find":
+                found = candidates.find(request.user, tracing)
+                messages.success(request, _("%(n)s candidates to review.") % {"n": len(found)})
+            elif action in ("confirm", "reject"):
+                candidate = TracingCandidate.objects.filter(
+                    tracing_request=tracing, pk=_uuid(request.POST.get("candidate"))
+                ).first()
+                if candidate is None:
+                    raise ValidationError({"candidate": _("Choose a candidate of this case.")})
+                decision = CandidateDecision.CONFIRMED if action == "confirm" else CandidateDecision.REJECTED
+                candidates.decide(request.user, candidate, decision)
+                if decision == CandidateDecision.CONFIRMED:
+                    messages.success(request, _("Candidate confirmed: the case is a possible match."))
+                    return redirect("rfl-request", tracing_id=tracing.pk)
+                messages.success(request, _("Candidate rejected: it will not be proposed again."))
+            else:
+                messages.error(request, _("Choose what to do."))
+        except ValidationError as exc:
+            _errors_to_messages(request, exc)
+        except PermissionDenied:
+            raise Http404 from None
+        return redirect(back)
+    services.record_read(request.user, tracing, "candidates")
+    rows = [(c, candidates.candidate_reasons(c)) for c in candidates.proposed(tracing)]
+    return render(
+        request,
+        "rfl/candidates.html",
+        {"tracing": tracing, "sought": tracing.sought, "rows": rows, "can_search": tracing.status in SEARCHABLE},
+    )

@@ -1,0 +1,40 @@
+"""The RFL demo: `rfl.co` logs in with the demo password and finds open requests, one of which
+the engine matches with a person registered at another service point."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from caminante.core.demo import DEMO_PASSWORD
+from caminante.core.models import User
+from caminante.rfl.models import Status, TracingCandidate, TracingRequest
+from tests.builders import fast_hashing  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_rfl_demo(settings):
+    settings.DEMO_MODE = True
+    out = StringIO()
+    call_command("seed_demo", people=300, stdout=out)
+    assert "RFL: 4 tracing requests for rfl.co" in out.getvalue()
+    officer = User.objects.get(username="rfl.co")
+    cases = TracingRequest.objects.filter(national_society_id=officer.national_society_id)
+    assert cases.count() == 4 and cases.filter(status=Status.OPEN).count() == 3
+    matched = cases.get(status=Status.SEARCHING)
+    best = TracingCandidate.objects.filter(tracing_request=matched).order_by("-score").first()
+    assert best is not None and best.person.service_point_id != matched.service_point_id
+    assert best.person.given_names.split()[0] == matched.sought["given_names"]
+    # A second run changes nothing.
+    call_command("seed_demo", people=300, stdout=StringIO())
+    assert TracingRequest.objects.count() == 4
+    logins = StringIO()
+    call_command("print_demo_logins", stdout=logins)
+    assert "rfl.co" in logins.getvalue()
+    client = Client()
+    assert client.post(reverse("login"), {"username": "rfl.co", "password": DEMO_PASSWORD}).status_code == 302
+    page = client.get(reverse("rfl-list")).content.decode()
+    assert matched.code in page
