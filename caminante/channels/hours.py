@@ -120,10 +120,15 @@ def _weekday_sentence(day: int) -> str:
     ][day]
 
 
+def current_time() -> datetime:
+    """The clock of the hand-over sentence (tests set it)."""
+    return timezone.now()
+
+
 def answer_time_sentence(national_society, now: datetime | None = None) -> str:
     """When a person will answer, in the active language (call inside translation.override)."""
     week, zone = week_and_zone(national_society)
-    kind, minutes, day = when_answered(week, zone, now or timezone.now())
+    kind, minutes, day = when_answered(week, zone, now or current_time())
     time = _hhmm(minutes) if minutes is not None else ""
     if kind == "today_before":
         return _("A person from the team will answer you soon, today before %(time)s.") % {"time": time}

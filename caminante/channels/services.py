@@ -28,7 +28,6 @@ from .models import (
     Message,
     Note,
     Queue,
-    TopicLabel,
     WhatsAppNumber,
 )
 
