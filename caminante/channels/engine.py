@@ -7,18 +7,27 @@ confidential handover to the protection queue at once; complaints, thanks and mi
 become feedback items (contract 2). A contact with an open post-distribution survey (cash/pdm.py)
 has the answer to its current question recorded. The WhatsApp adapter turns the replies into Cloud API bodies
 through the outbox; the web chat shows them directly.
+
+Escalation without silence: at a hand-over the person is told when a person will answer (the
+National Society's office hours, hours.py). While an ordinary conversation waits for a person,
+the assistant still answers information questions, each reply marked automatic (on the Message
+and in its text); a message with no topic, a greeting or thanks wait for the person in silence,
+and so does everything while a staff member is writing in the conversation (ACTIVE_STAFF). A
+sensitive conversation stays with a person only: after the first safe reply the assistant says
+nothing more (the person's rights — opt-out, deletion — still work).
 """
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from caminante.faq import detect
 from caminante.faq.normalize import tokens
 
-from . import services, whatsapp
+from . import hours, services, whatsapp
 from .faq_content import current_engine as default_engine
 from .models import Channel, Contact, Conversation, Message, Queue
 
@@ -60,6 +69,10 @@ QUEUE_OF_TOPIC = {
     "voucher_lost_code": Queue.CASH,
     "voucher_rejected": Queue.CASH,
 }
+# While a conversation waits for a person, these are meant for the person: no automatic answer.
+WAITING_SILENT_TOPICS = {"greeting", "feedback_thanks"}
+# A staff member who wrote in the conversation this recently is talking with the person.
+ACTIVE_STAFF = timedelta(minutes=10)
 
 
 @dataclass
@@ -69,10 +82,13 @@ class Reply:
     rows: list[tuple[str, str, str]] = field(default_factory=list)
     list_button: str = ""
     location: dict | None = None
+    # an answer while the conversation waits for a person (stored as Message.automatic)
+    automatic: bool = False
 
     def as_dict(self) -> dict:
         return {
             "text": self.text,
+            "automatic": self.automatic,
             "buttons": [{"id": i, "title": t} for i, t in self.buttons],
             "rows": [{"id": i, "title": t, "description": d} for i, t, d in self.rows],
             "list_button": self.list_button,
@@ -82,6 +98,49 @@ class Reply:
 
 def _words(text: str) -> tuple[str, ...]:
     return tokens(text or "")
+
+
+def is_command(text: str) -> bool:
+    """Opt-out, opt-in, menu or data deletion typed as text (not a question, for labels.py)."""
+    words = _words(text)
+    command = " ".join(words)
+    return (
+        (len(words) <= 2 and command.replace(" ", "") in OPT_OUT | OPT_IN)
+        or command in MENU
+        or any(all(w in words for w in pair) for pair in DELETE)
+    )
+
+
+def automatic_note() -> str:
+    return _("(Automatic answer. A person from the team will still answer you.)")
+
+
+def _automatic(replies: list[Reply]) -> list[Reply]:
+    """Mark the assistant's replies to a conversation that waits for a person: the first text gets
+    the automatic-answer note, and no "talk to a person" button (one is already on the way)."""
+    noted = False
+    for reply in replies:
+        reply.automatic = True
+        reply.buttons = [b for b in reply.buttons if not b[0].startswith("person")]
+        reply.rows = [r for r in reply.rows if not r[0].startswith("person")]
+        if reply.text and not noted:
+            reply.text = f"{reply.text}\n\n{automatic_note()}"
+            noted = True
+    return replies
+
+
+def _with_hours(text: str, conversation: Conversation) -> str:
+    """A hand-over reply with when a person will answer."""
+    return f"{text}\n\n{hours.answer_time_sentence(conversation.national_society)}"
+
+
+def _staff_active(conversation: Conversation) -> bool:
+    return Message.objects.filter(
+        conversation=conversation,
+        direction=Message.Direction.OUT,
+        author__isnull=False,
+        created_at__gte=timezone.now() - ACTIVE_STAFF,
+    ).exists()
 
 
 def _person_button(queue: str = "general") -> tuple[str, str]:
@@ -205,6 +264,7 @@ def _respond(conversation, message, text, button, lang) -> list[Reply]:
     words = _words(text)
     command = " ".join(words)
     handed_over = conversation.status in (Conversation.Status.WAITING, Conversation.Status.ASSIGNED)
+    with_person_only = handed_over and conversation.sensitive
 
     # --- commands that work at any time --------------------------------------------------------
     if button.upper() == "STOP" or (len(words) <= 2 and command.replace(" ", "") in OPT_OUT):
@@ -241,17 +301,22 @@ def _respond(conversation, message, text, button, lang) -> list[Reply]:
                 [("delete:yes", _("Yes, delete")), ("delete:no", _("No, keep them"))],
             )
         ]
+    if with_person_only:
+        return _keep_for_person(conversation, message, text, button, lang, faq)
     if button == "menu" or command in MENU:
-        return [main_menu(lang)]
+        return _automatic([main_menu(lang)]) if handed_over else [main_menu(lang)]
     if button.startswith("person"):
+        if handed_over:  # already waiting: when a person will answer
+            return _automatic([Reply(hours.answer_time_sentence(conversation.national_society))])
         queue = button.partition(":")[2] or Queue.GENERAL
         services.hand_over(conversation, queue=queue if queue in Queue.values else Queue.GENERAL)
-        return [Reply(faq.answer("talk_to_person", lang))]
+        return [Reply(_with_hours(faq.answer("talk_to_person", lang), conversation))]
 
     if message.kind == "location":
         data = message.data or {}
         Conversation.objects.filter(id=conversation.id).update(awaiting="")
-        return nearest_reply(conversation, float(data.get("latitude", 0)), float(data.get("longitude", 0)))
+        replies = nearest_reply(conversation, float(data.get("latitude", 0)), float(data.get("longitude", 0)))
+        return _automatic(replies) if handed_over else replies
     if message.kind in {"image", "audio", "video", "document", "sticker", "voice"} and not text:
         if handed_over:
             return []
@@ -271,9 +336,9 @@ def _respond(conversation, message, text, button, lang) -> list[Reply]:
     Message.objects.filter(id=message.id).update(topic=topic or "", confidence=confidence)
     Conversation.objects.filter(id=conversation.id).update(last_topic=topic or "")
 
-    if sensitive:
+    if sensitive:  # the first, and last, safe reply: from now on a person only
         services.hand_over(conversation, sensitive=True)
-        replies = [Reply(faq.answer(topic, lang))]
+        replies = [Reply(_with_hours(faq.answer(topic, lang), conversation))]
         if topic == "psea_report":
             _record_feedback(conversation, text, lang)
         return replies
@@ -282,7 +347,42 @@ def _respond(conversation, message, text, button, lang) -> list[Reply]:
     if turn is not None:
         return [Reply(**turn)]
     if handed_over:
-        return []  # a person is on it: the message waits in the inbox
+        return _while_waiting(conversation, text, topic, lang, faq, words)
+    return _answer(conversation, text, topic, lang, faq, words)
+
+
+def _keep_for_person(conversation, message, text, button, lang, faq) -> list[Reply]:
+    """A sensitive conversation with a person: record the message's topic (for the inbox and the
+    labels), keep a newly disclosed risk in the protection queue, and answer nothing."""
+    if text and not button:
+        result = faq.classify(text, lang)
+        Message.objects.filter(id=message.id).update(topic=result.topic or "", confidence=result.confidence)
+        if result.sensitive:
+            services.hand_over(conversation, sensitive=True)
+    return []
+
+
+def _while_waiting(conversation, text, topic, lang, faq, words) -> list[Reply]:
+    """An ordinary conversation waiting for a person: information questions get an automatic
+    answer; anything else waits for the person in silence."""
+    if _staff_active(conversation):
+        return []
+    if topic is None:
+        if conversation.awaiting == "city" or len(words) <= 3:
+            point = _city_point(conversation, text)
+            if point is not None:
+                Conversation.objects.filter(id=conversation.id).update(awaiting="")
+                return _automatic(nearest_reply(conversation, float(point.latitude), float(point.longitude)))
+        return []
+    if topic in WAITING_SILENT_TOPICS:
+        return []
+    if topic == "talk_to_person":
+        return _automatic([Reply(hours.answer_time_sentence(conversation.national_society))])
+    return _automatic(_answer(conversation, text, topic, lang, faq, words))
+
+
+def _answer(conversation, text, topic, lang, faq, words) -> list[Reply]:
+    """The assistant's answer to a question with a (non-sensitive) topic, or its abstention."""
     if topic is None:
         if conversation.awaiting == "city" or len(words) <= 3:
             point = _city_point(conversation, text)
@@ -297,7 +397,7 @@ def _respond(conversation, message, text, button, lang) -> list[Reply]:
         ]
     if topic == "talk_to_person":
         services.hand_over(conversation, queue=Queue.GENERAL)
-        return [Reply(answer)]
+        return [Reply(_with_hours(answer, conversation))]
     if topic == "hsp_location":
         point = _city_point(conversation, text)
         if point is not None:
@@ -343,4 +443,5 @@ def handle_whatsapp(message: Message) -> None:
             text=text,
             kind="bot",
             data={"buttons": reply.buttons, "location": reply.location} if (reply.buttons or reply.location) else {},
+            automatic=reply.automatic,
         )

@@ -119,6 +119,12 @@ class Conversation(models.Model):
     last_topic = models.CharField(max_length=60, blank=True)
     # What the assistant is waiting for ("", "delete_confirm", "city").
     awaiting = models.CharField(max_length=20, blank=True)
+    # A false escalation given back to the assistant by a staff member ("not sensitive").
+    given_back_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    given_back_at = models.DateTimeField(null=True, blank=True)
+    given_back_reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-updated_at"]
@@ -149,6 +155,8 @@ class Message(models.Model):
     processed = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     redacted = models.BooleanField(default=False)
+    # An answer of the assistant while the conversation waits for a person (the person is told).
+    automatic = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["created_at"]
@@ -248,3 +256,65 @@ class SentMessage(models.Model):
     @content.setter
     def content(self, value: dict) -> None:
         self.content_encrypted = crypto.encrypt_json(value)
+
+
+def default_week() -> list[str]:
+    """Monday to Friday 08:00-17:00, closed at the weekend."""
+    return ["08:00-17:00"] * 5 + ["", ""]
+
+
+class OfficeHours(models.Model):
+    """When people of a National Society answer the chat inbox: one "HH:MM-HH:MM" range (or ""
+    for closed) per weekday, Monday first, in `time_zone` (empty: the National Society's). Without
+    a row, `default_week()` in the National Society's time zone. See channels/hours.py."""
+
+    national_society = models.OneToOneField(NationalSociety, on_delete=models.CASCADE, related_name="office_hours")
+    week = models.JSONField(default=default_week)
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("office hours")
+
+    def __str__(self) -> str:
+        return f"office hours of {self.national_society}"
+
+
+class TopicLabel(models.Model):
+    """The topic a staff member says an inbound message really asked for (a message the assistant
+    did not answer, or answered with a sensitive hand-over): an FAQ topic id, NEW_TOPIC or
+    NOT_A_QUESTION. An FAQ editor of the National Society reviews it; approved labels with a real
+    topic are training data (selectors.approved_faq_labels). `sensitive` (the conversation was
+    sensitive, or the topic is) keeps the label, and its text, with protection officers.
+    No copy of the text: it is read from the message, so retention and erasure apply to it."""
+
+    NEW_TOPIC = "_new"
+    NOT_A_QUESTION = "_none"
+    SPECIAL = (NEW_TOPIC, NOT_A_QUESTION)
+
+    class Review(models.TextChoices):
+        PENDING = "pending", _("To review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="label")
+    national_society = models.ForeignKey(NationalSociety, on_delete=models.PROTECT, related_name="+")
+    topic = models.CharField(max_length=60)
+    lang = models.CharField(max_length=5)
+    sensitive = models.BooleanField(default=False)
+    labelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    labelled_at = models.DateTimeField(default=timezone.now)
+    review = models.CharField(max_length=10, choices=Review.choices, default=Review.PENDING)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-labelled_at"]
+        indexes = [models.Index(fields=["national_society", "review"], name="label_ns_review_idx")]
+
+    def __str__(self) -> str:
+        return f"label {self.topic} ({self.review})"

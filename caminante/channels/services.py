@@ -20,7 +20,16 @@ from caminante.core import audit, outbox
 from caminante.core.models import OutboxMessage
 
 from . import whatsapp
-from .models import Broadcast, Channel, Contact, Conversation, Message, Note, Queue, WhatsAppNumber
+from .models import (
+    Broadcast,
+    Channel,
+    Contact,
+    Conversation,
+    Message,
+    Note,
+    Queue,
+    WhatsAppNumber,
+)
 
 log = logging.getLogger(__name__)
 
@@ -153,12 +162,16 @@ def notify(
 # ---- outbound replies --------------------------------------------------------------------------
 
 
-def send_body(conversation: Conversation, body_without_to, *, text: str, kind: str, author=None, data=None) -> Message:
+def send_body(
+    conversation: Conversation, body_without_to, *, text: str, kind: str, author=None, data=None, automatic=False
+) -> Message:
     """Queue one reply to a WhatsApp contact (inside the window; the sender checks again) and keep a copy."""
     contact = conversation.contact
     number = WhatsAppNumber.objects.get(national_society=conversation.national_society)
     body = body_without_to(contact.address)
-    record = Message(conversation=conversation, direction=Message.Direction.OUT, kind=kind, author=author)
+    record = Message(
+        conversation=conversation, direction=Message.Direction.OUT, kind=kind, author=author, automatic=automatic
+    )
     record.text = text
     record.data = data or {}
     record.save()
@@ -423,12 +436,53 @@ def add_note(user, conversation: Conversation, text: str) -> Note:
 
 
 def close(user, conversation: Conversation) -> None:
+    """Close a conversation; one handed to a person closes once every message the assistant did
+    not answer has its topic chosen (labels.py: "learning from people")."""
+    from .labels import unlabelled_count
+
     _check_staff(user, conversation)
+    left = unlabelled_count(conversation)
+    if left:
+        raise ValidationError(
+            _("Choose what each unanswered message asked for before closing (%(n)s left).") % {"n": left}
+        )
     with transaction.atomic():
         Conversation.objects.filter(id=conversation.id).update(
             status=Conversation.Status.CLOSED, closed_at=timezone.now(), updated_at=timezone.now()
         )
         audit.record(user, "channels.close", conversation)
+
+
+def give_back(user, conversation: Conversation, *, reason: str = "", to: str = "assistant") -> None:
+    """Undo a false escalation ("not sensitive"): the conversation leaves the protection queue and
+    goes back to the assistant (to="assistant") or to the general queue (to="general"), so its
+    ordinary questions are answered again. Who did it, when and why are kept on the conversation
+    and in the audit log. Only a staff member who may open the conversation (a sensitive one:
+    protection officers of its National Society) may do it."""
+    from caminante.core.text import clean_name
+
+    _check_staff(user, conversation)
+    reason = clean_name(reason, field="reason", max_length=200)
+    if to not in ("assistant", "general"):
+        raise ValidationError(_("Choose where the conversation goes."))
+    if conversation.status not in (Conversation.Status.WAITING, Conversation.Status.ASSIGNED):
+        raise ValidationError(_("Only a conversation waiting for, or with, a person can be given back."))
+    now = timezone.now()
+    with transaction.atomic():
+        was = {"queue": conversation.queue, "sensitive": conversation.sensitive, "status": conversation.status}
+        fields = {
+            "sensitive": False,
+            "queue": Queue.GENERAL,
+            "given_back_by": user,
+            "given_back_at": now,
+            "given_back_reason": reason,
+            "updated_at": now,
+        }
+        if to == "assistant":
+            fields.update(status=Conversation.Status.BOT, assigned_to=None)
+        Conversation.objects.filter(id=conversation.id).update(**fields)
+        audit.record(user, "channels.give_back", conversation, data={"was": was, "to": to, "reason": reason})
+    conversation.refresh_from_db()
 
 
 # ---- the person's rights -------------------------------------------------------------------------

@@ -11,6 +11,7 @@ urlpatterns: list = [
     path("inbox/", views.inbox, name="chat-inbox"),
     path("inbox/broadcasts/", views.broadcasts, name="chat-broadcasts"),
     path("inbox/faq/", views.faq_answers, name="chat-faq"),
+    path("inbox/faq/labels/", views.topic_labels, name="chat-labels"),
     path("inbox/numbers/", views.numbers, name="chat-numbers"),
     path("inbox/sent/", sink.sent_messages, name="chat-sent-messages"),
     path("inbox/sent/<uuid:sent_id>/", sink.sent_message, name="chat-sent-message"),

@@ -23,10 +23,10 @@ from django.views.decorators.http import require_http_methods
 from caminante.core.inputs import InvalidInput, read_json
 from caminante.core.models import NationalSociety
 from caminante.core.roles import Role
-from caminante.core.scoping import Scope, access, public
+from caminante.core.scoping import Scope, access, get_or_404, public
 
-from . import engine, faq_content, selectors, services
-from .models import Channel, Conversation, Message, Queue
+from . import engine, faq_content, hours, labels, selectors, services
+from .models import Channel, Conversation, Message, OfficeHours, Queue, TopicLabel
 
 MAX_CHAT_TEXT = 1000
 BROADCASTERS = (Role.OFFICER, Role.ADMIN)
@@ -62,6 +62,7 @@ def _bubble(message: Message) -> dict:
         "at": message.created_at.isoformat(),
         "from": "me" if message.direction == Message.Direction.IN else ("staff" if message.author_id else "bot"),
         "text": message.text,
+        "automatic": message.automatic,
         "buttons": [{"id": b[0], "title": b[1]} for b in data.get("buttons", [])],
         "rows": [{"id": r[0], "title": r[1]} for r in data.get("rows", [])],
         "location": data.get("location"),
@@ -138,7 +139,9 @@ def webchat_messages(request):
         Conversation.objects.filter(id=conversation.id).update(updated_at=timezone.now())
         out = []
         for reply in replies:
-            record = Message(conversation=conversation, direction=Message.Direction.OUT, kind="bot")
+            record = Message(
+                conversation=conversation, direction=Message.Direction.OUT, kind="bot", automatic=reply.automatic
+            )
             record.text = reply.text
             record.data = {
                 "buttons": list(reply.buttons),
@@ -192,9 +195,23 @@ def conversation_detail(request, conversation_id):
             elif action == "note":
                 services.add_note(request.user, conversation, request.POST.get("text", ""))
                 flash.success(request, _("Note saved."))
+            elif action == "label":
+                labels.label_messages(request.user, conversation, _label_choices(request.POST))
+                flash.success(request, _("Topics saved."))
             elif action == "close":
-                services.close(request.user, conversation)
+                with transaction.atomic():
+                    labels.label_messages(request.user, conversation, _label_choices(request.POST))
+                    services.close(request.user, conversation)
                 flash.success(request, _("Conversation closed."))
+            elif action == "give_back":
+                services.give_back(
+                    request.user,
+                    conversation,
+                    reason=request.POST.get("reason", ""),
+                    to=request.POST.get("to", "assistant"),
+                )
+                flash.success(request, _("The conversation is back with the assistant: it is not sensitive."))
+                return redirect("chat-inbox")
             else:
                 return HttpResponseBadRequest("unknown action")
         except ValidationError as error:
@@ -205,11 +222,15 @@ def conversation_detail(request, conversation_id):
     faq = faq_content.current_engine()
     lang = conversation.contact.language
     canned = [(t, faq.title(t, lang), faq.answer(t, lang)) for t in faq.topics if t != "greeting"]
+    to_label = labels.candidates(conversation)
     return render(
         request,
         "channels/conversation.html",
         {
             "conversation": conversation,
+            "to_label": [(m, getattr(getattr(m, "label", None), "topic", "")) for m in to_label],
+            "label_choices": labels.topic_choices((get_language() or "es")[:2]),
+            "can_give_back": conversation.status in (Conversation.Status.WAITING, Conversation.Status.ASSIGNED),
             "messages_list": selectors.messages_of(conversation),
             "notes": conversation.notes.select_related("author"),
             "canned": canned,
@@ -217,6 +238,56 @@ def conversation_detail(request, conversation_id):
             "can_act": conversation.status != Conversation.Status.CLOSED,
         },
     )
+
+
+def _label_choices(post) -> dict[str, str]:
+    """{message id: topic} from the form's "label-<message id>" selects."""
+    return {key[6:]: value for key, value in post.items() if key.startswith("label-")}
+
+
+@access(*selectors.LABEL_REVIEWERS)
+@require_http_methods(["GET", "POST"])
+def topic_labels(request):
+    """Labels to review: FAQ editors see ordinary ones, protection officers the sensitive ones."""
+    if request.method == "POST":
+        label = get_or_404(selectors.labels_for_review(request.user), request.user, id=request.POST.get("label", ""))
+        try:
+            labels.review_label(request.user, label, request.POST.get("decision", ""))
+            flash.success(request, _("Review saved."))
+        except ValidationError as error:
+            flash.error(request, " ".join(error.messages))
+        return redirect("chat-faq" if request.POST.get("next") == "faq" else "chat-labels")
+    review = request.GET.get("review") or TopicLabel.Review.PENDING
+    if review not in TopicLabel.Review.values:
+        review = TopicLabel.Review.PENDING
+    return render(
+        request,
+        "channels/labels.html",
+        {
+            "labels": _label_rows(request.user, review),
+            "review": review,
+            "reviews": TopicLabel.Review.choices,
+        },
+    )
+
+
+def _label_rows(user, review: str, limit: int = 100) -> list[dict]:
+    """Labels as the review table shows them: the message text and the chosen topic, never who wrote it."""
+    faq = faq_content.current_engine()
+    lang = (get_language() or "es")[:2]
+    special = {TopicLabel.NEW_TOPIC: _("New topic"), TopicLabel.NOT_A_QUESTION: _("Not a question")}
+    rows = []
+    for label in selectors.labels_for_review(user, review)[:limit]:
+        title = special.get(label.topic) or (faq.title(label.topic, lang) if label.topic in faq.topics else label.topic)
+        rows.append(
+            {
+                "label": label,
+                "text": "" if label.message.redacted else label.message.text,
+                "topic_title": title,
+                "assistant_topic": label.message.topic,
+            }
+        )
+    return rows
 
 
 @access(*BROADCASTERS)
@@ -272,6 +343,9 @@ def faq_answers(request):
             "version": version,
             "answers_yaml": text if text is not None else current,
             "versions": faq_content.FaqContent.objects.select_related("created_by")[:20],
+            "labels": _label_rows(request.user, TopicLabel.Review.PENDING, limit=50),
+            "unanswered": selectors.unanswered_questions(request.user),
+            "unanswered_days": selectors.UNANSWERED_DAYS,
         },
     )
 
@@ -280,6 +354,21 @@ def faq_answers(request):
 @require_http_methods(["GET", "POST"])
 def numbers(request):
     """The WhatsApp number of each National Society (routed by Meta's phone_number_id)."""
+    if request.method == "POST" and request.POST.get("form") == "hours":
+        try:
+            ns = NationalSociety.objects.get(country=request.POST.get("country", ""))
+            hours.set_office_hours(
+                request.user,
+                national_society=ns,
+                week=[request.POST.get(f"day{i}", "") for i in range(7)],
+                time_zone=request.POST.get("time_zone", ""),
+            )
+            flash.success(request, _("Office hours saved."))
+        except NationalSociety.DoesNotExist:
+            flash.error(request, _("Choose a country."))
+        except ValidationError as error:
+            flash.error(request, " ".join(error.messages))
+        return redirect("chat-numbers")
     if request.method == "POST":
         try:
             ns = NationalSociety.objects.get(country=request.POST.get("country", ""))
@@ -299,4 +388,10 @@ def numbers(request):
     rows = [
         (ns, getattr(ns, "whatsapp_number", None)) for ns in NationalSociety.objects.select_related("whatsapp_number")
     ]
-    return render(request, "channels/numbers.html", {"rows": rows})
+    saved = {row.national_society_id: row for row in OfficeHours.objects.all()}
+    office = []
+    for ns, _number in rows:
+        row = saved.get(ns.pk)
+        week = list(row.week) if row else hours.default_week()
+        office.append((ns, list(zip(hours.day_names(), week, strict=True)), row.time_zone if row else ""))
+    return render(request, "channels/numbers.html", {"rows": rows, "office": office})
