@@ -247,3 +247,33 @@ def test_only_faq_editors_read_the_unanswered_questions(users):
     for role in ("protection.co", "datamanager.co", "volunteer.co"):
         with pytest.raises(Exception):  # noqa: B017 - PermissionDenied
             selectors.unanswered_questions(users[role])
+
+
+# ---- the engine learns from the approved labels ------------------------------------------------------
+
+
+@pytest.mark.slow  # trains both FAQ models (about 20 s): run once, in the PostgreSQL pass
+def test_approved_labels_retrain_the_faq_engine(users, catalogue, tmp_path, monkeypatch):
+    from caminante.channels import learning
+    from caminante.faq import safety_model, topic_model
+
+    phrase = "ustedes prestan carretillas zapallo para la mudanza, mi numero es +57 300 555 0199"
+    conversation = conversation_with("CO", [(phrase, "")])
+    labels.label_messages(users["officer.co"], conversation, {str(inbound(conversation, phrase).id): "rent_support"})
+    labels.review_label(users["admin"], TopicLabel.objects.get(), TopicLabel.Review.APPROVED)
+    monkeypatch.setenv("CAMINANTE_DATA_DIR", str(tmp_path))
+    shipped_topics, shipped_safety = topic_model.model(), safety_model.model()
+    try:
+        assert learning.learn_from_labels() == 1
+        retrained = topic_model.model()
+        assert retrained is not shipped_topics and retrained.extends == shipped_topics.trained_on
+        assert safety_model.model() is not shipped_safety
+        assert (tmp_path / "models" / "topics.npz").exists() and (tmp_path / "models" / "safety.npz").exists()
+        assert topic_model.guess("prestan carretillas zapallo para la mudanza")[0] == "rent_support"
+        assert not any("555" in gram or "0199" in gram for gram in retrained.vocabularies[1])  # masked
+        assert learning.learn_from_labels() == 1 and topic_model.model() is retrained  # nothing new: no retraining
+    finally:
+        monkeypatch.delenv("CAMINANTE_DATA_DIR")
+        topic_model.use(None)
+        safety_model.use(None)
+    assert topic_model.model().trained_on == shipped_topics.trained_on

@@ -13,6 +13,7 @@ class ChannelsConfig(AppConfig):
     def ready(self):
         from caminante.core.jobs import register_periodic
 
-        from . import services, whatsapp  # noqa: F401 - register the "whatsapp" and "chatbot" outbox channels
+        from . import learning, services, whatsapp  # noqa: F401 - register the "whatsapp" and "chatbot" outbox channels
 
         register_periodic("channels.retention", timedelta(hours=6), services.purge_expired)
+        register_periodic("faq.learn", timedelta(hours=6), learning.learn_from_labels)

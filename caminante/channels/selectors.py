@@ -128,9 +128,14 @@ _EMAIL = re.compile(r"\S+@\S+")
 _MAX_SHOWN = 120
 
 
+def mask_contact_details(text: str) -> str:
+    """Phone numbers and e-mail addresses hidden (for display and before a model learns a text)."""
+    return _EMAIL.sub("•••", _PHONE.sub("•••", text))
+
+
 def _shown(text: str) -> str:
     """A message as the unanswered list shows it: one line, numbers and e-mail addresses hidden, short."""
-    text = _EMAIL.sub("•••", _PHONE.sub("•••", " ".join(text.split())))
+    text = mask_contact_details(" ".join(text.split()))
     return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1].rstrip() + "…"
 
 
