@@ -137,3 +137,15 @@ def test_api_text_fields_take_text_only(users):
         )
     )
     assert body["errors"]["given_names"] == ["Enter text."]
+
+
+def test_a_query_value_too_long_is_refused_before_any_search(users):
+    """The hostile walk's 100,000-character search made SQLite refuse its LIKE pattern (a 500)."""
+    long_query = "a" * 3000
+    api = _error(_api(users["officer.co"]).get("/api/v1/feedback/items/", {"search": long_query}))
+    assert api["code"] == "too_long"
+    client = Client(HTTP_ACCEPT_LANGUAGE="es")
+    client.force_login(users["officer.co"])
+    page = client.get("/feedback/", {"q": long_query})
+    assert page.status_code == 400 and "demasiado largo" in page.content.decode()
+    assert client.get("/feedback/", {"q": "a" * 200}).status_code == 200

@@ -201,6 +201,9 @@ def _has_nul(values) -> bool:
     return any("\x00" in key or any("\x00" in v for v in vals) for key, vals in values.lists())
 
 
+MAX_QUERY_VALUE = 2000  # characters in one query-string value
+
+
 class InputGuardMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -215,6 +218,9 @@ class InputGuardMiddleware:
         try:
             if _has_nul(request.GET) or "\x00" in request.path:
                 return error_response(request, _("The address contains a NUL character."), "nul_character")
+            if any(len(value) > MAX_QUERY_VALUE for values in request.GET.lists() for value in values[1]):
+                # No search or filter needs more; SQLite refuses a LIKE pattern over 50,000 bytes.
+                return error_response(request, _("A value in the address is too long."), "too_long")
             if request.method == "POST" and request.content_type in FORM_TYPES:
                 _buffer_small_body(request)
                 if _has_nul(request.POST):

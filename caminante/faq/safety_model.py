@@ -38,6 +38,9 @@ C = 8.0  # the inverse of the regularisation strength
 # by cross-validation on the training data, recall first (bench/safety/cv.py, docs/benchmarks.md).
 THRESHOLD = 0.5
 WINDOW_THRESHOLD = 0.8
+# Fewer words than this are the rules' alone: a reply such as "no" or "1" carries nothing for the
+# model to read but its prior (which leans to the sensitive kinds: their classes are balanced).
+MIN_WORDS = 3
 # A kind that a look-alike exception of the rules ruled out counts only from this probability.
 CLEARED_THRESHOLD = 0.9
 
@@ -101,7 +104,9 @@ def verdict(
 
     parts = sentences(text)
     whole = " ".join(parts)
-    windows = [whole, *(w for w in dict.fromkeys(_windows(parts)) if w != whole)]
+    windows = [whole, *(w for w in dict.fromkeys(_windows(parts)) if w != whole and len(w.split()) >= MIN_WORDS)]
+    if len(whole.split()) < MIN_WORDS:
+        return Verdict(None, 0.0, whole)
     probs = model.predict_proba(windows)
     probs[:, model.classes.index(NONE)] = 0.0
     for kind in exclude:
