@@ -8,6 +8,7 @@ nor the fit, which together cost several seconds per process, and the assistant 
 under 2 s. tests/test_safety_model.py checks the probabilities against scikit-learn's.
 """
 
+import hashlib
 import json
 import os
 import re
@@ -129,6 +130,24 @@ class LinearModel:
                 meta["trained_on"],
                 meta.get("extends", ""),
             )
+
+
+def prepare(text: str) -> str:
+    """What a model reads: the message normalised as the safety layer reads it, sentence by sentence."""
+    from .safety import sentences
+
+    return " ".join(sentences(text))
+
+
+def fingerprint(examples: Sequence[tuple[str, str]], c: float) -> str:
+    """Identifies the training data (and the settings) a model was trained on."""
+    digest = hashlib.sha256(json.dumps([CHARS, WORDS, c, list(examples)], ensure_ascii=False).encode())
+    return digest.hexdigest()[:16]
+
+
+def train(examples: Sequence[tuple[str, str]], c: float) -> LinearModel:
+    """Fit on (text, label) pairs, their fingerprint kept in the model."""
+    return fit([prepare(text) for text, _ in examples], [label for _, label in examples], c, fingerprint(examples, c))
 
 
 def fit(texts: Sequence[str], labels: Sequence[str], c: float, trained_on: str) -> LinearModel:

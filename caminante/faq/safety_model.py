@@ -17,16 +17,13 @@ question handed to a person.
 """
 
 import csv
-import hashlib
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
 
-from . import linear
+from . import linear, topic_model
 from .linear import LinearModel
 
 NONE = "none"
@@ -56,35 +53,24 @@ def read_examples(data: Path = DATA) -> list[tuple[str, str]]:
     """(text, kind) pairs from the shipped data: kind is a sensitive topic id or "none"."""
     from .safety import KINDS
 
-    def kind_of(label: str) -> str:
-        return label if label in KINDS else NONE
-
     examples: list[tuple[str, str]] = []
-    for name, text_column in (("safety_training.tsv", 3), ("training.tsv", 2)):
-        with (data / name).open(encoding="utf-8") as handle:
-            for row in csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
-                if len(row) > text_column and not row[0].startswith("#"):
-                    examples.append((row[text_column], kind_of(row[0])))
-    spec = yaml.safe_load((data / "topics.yaml").read_text(encoding="utf-8"))
-    for topic in spec["topics"]:
-        examples += [(example["text"], kind_of(topic["id"])) for example in topic.get("examples", [])]
-    return examples
+    with (data / "safety_training.tsv").open(encoding="utf-8") as handle:
+        for row in csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
+            if len(row) > 3 and not row[0].startswith("#"):
+                examples.append((row[3], row[0] if row[0] in KINDS else NONE))
+    paraphrases = topic_model.read_examples(data)
+    return examples + [(text, topic if topic in KINDS else NONE) for text, topic in paraphrases]
 
 
 def fingerprint(examples: Sequence[tuple[str, str]]) -> str:
-    """Identifies the training data (and the settings) a model was trained on."""
-    digest = hashlib.sha256(json.dumps([linear.CHARS, linear.WORDS, C, list(examples)], ensure_ascii=False).encode())
-    return digest.hexdigest()[:16]
-
-
-def prepare(text: str) -> str:
-    from .safety import sentences
-
-    return " ".join(sentences(text))
+    return linear.fingerprint(examples, C)
 
 
 def train(examples: Sequence[tuple[str, str]]) -> LinearModel:
-    return linear.fit([prepare(t) for t, _ in examples], [k for _, k in examples], C, fingerprint(examples))
+    return linear.train(examples, C)
+
+
+prepare = linear.prepare
 
 
 def verdict(

@@ -9,8 +9,6 @@ It never escalates: deciding that a person must see a message is the safety laye
 """
 
 import csv
-import hashlib
-import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -41,18 +39,14 @@ def read_examples(data: Path = DATA) -> list[tuple[str, str]]:
 
 
 def fingerprint(examples: Sequence[tuple[str, str]]) -> str:
-    digest = hashlib.sha256(json.dumps([linear.CHARS, linear.WORDS, C, list(examples)], ensure_ascii=False).encode())
-    return digest.hexdigest()[:16]
-
-
-def prepare(text: str) -> str:
-    from .safety import sentences
-
-    return " ".join(sentences(text))
+    return linear.fingerprint(examples, C)
 
 
 def train(examples: Sequence[tuple[str, str]]) -> LinearModel:
-    return linear.fit([prepare(t) for t, _ in examples], [k for _, k in examples], C, fingerprint(examples))
+    return linear.train(examples, C)
+
+
+prepare = linear.prepare
 
 
 STORE = linear.Store(SHIPPED, "topics.npz")
