@@ -226,6 +226,10 @@ ERROR_RESPONSES = {
     "405": "Method not allowed.",
     "429": "Too many requests.",
 }
+BODY_ERROR_RESPONSES = {  # for operations that take a request body
+    "413": "The request body is too big.",
+    "415": "The request body's media type is not one the operation takes (or it is missing).",
+}
 
 
 def document_error_responses(result, generator, request, public):
@@ -236,7 +240,8 @@ def document_error_responses(result, generator, request, public):
     for path in result.get("paths", {}).values():
         for operation in path.values():
             responses = operation.setdefault("responses", {})
-            for status, description in ERROR_RESPONSES.items():
+            errors = {**ERROR_RESPONSES, **(BODY_ERROR_RESPONSES if "requestBody" in operation else {})}
+            for status, description in errors.items():
                 responses.setdefault(status, {"description": description, "content": ref})
             for status, response in responses.items():  # an error documented by a view without a body
                 if str(status).startswith("4") and not response.get("content"):
