@@ -147,6 +147,9 @@ class TracingRequest(Tracked):
     contact_restored_at = models.DateTimeField(null=True, blank=True)
     reunited_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # A child case: when the best-interests step "verification of the family link" was done
+    # (`children.record_step`); a child is reunited only after it.
+    family_link_verified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -187,6 +190,13 @@ class TracingRequest(Tracked):
                 name="rfl_tr_found_consent_valid",
             ),
             models.CheckConstraint(condition=Q(enquirer_consent=True), name="rfl_tr_enquirer_consented"),
+            # A child is reunited only with the family link verified (best-interests procedure).
+            models.CheckConstraint(
+                condition=~Q(unaccompanied_child=True)
+                | (~Q(status=Status.REUNITED) & Q(reunited_at__isnull=True))
+                | Q(family_link_verified_at__isnull=False),
+                name="rfl_tr_child_reunion_verified",
+            ),
             models.CheckConstraint(
                 condition=Q(sought_birth_year__isnull=True)
                 | Q(sought_birth_year__gte=1900, sought_birth_year__lte=2100),
@@ -335,3 +345,76 @@ class TracingCandidate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tracing_request_id} ~ {self.person_id} ({self.decision})"
+
+
+# ---------------------------------------------------------------------------------------------
+# Unaccompanied and separated children
+
+
+class ChildStepKind(models.TextChoices):
+    """The best-interests steps of a child case, in their usual order."""
+
+    ASSESSMENT = "assessment", _("Best-interests assessment")
+    INTERIM_CARE = "interim_care", _("Interim care arranged")
+    TRACING = "tracing", _("Family tracing")
+    VERIFICATION = "verification", _("Verification of the family link")
+
+
+class ChildStep(models.Model):
+    """One best-interests step done on a child case (once per kind), with an encrypted note."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tracing_request = models.ForeignKey(TracingRequest, on_delete=models.CASCADE, related_name="child_steps")
+    kind = models.CharField(_("step"), max_length=16, choices=ChildStepKind.choices)
+    done_on = models.DateField(_("date"))
+    sealed = models.TextField(blank=True, editable=False)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["done_on", "recorded_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["tracing_request", "kind"], name="rfl_child_step_once"),
+            models.CheckConstraint(condition=Q(kind__in=_values(ChildStepKind)), name="rfl_child_step_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tracing_request_id}: {self.kind}"
+
+    @property
+    def note(self) -> str:
+        return crypto.decrypt_json(self.sealed).get("text", "") if self.sealed else ""
+
+
+class ChildReferral(models.Model):
+    """A child case referred to the child-protection pathway of the referrals directory: a sent
+    referral (`referrals.Referral`) when the child is registered and the officer may refer, or the
+    intent recorded (the service chosen) until the child is registered."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tracing_request = models.ForeignKey(TracingRequest, on_delete=models.CASCADE, related_name="child_referrals")
+    service = models.ForeignKey("referrals.DirectoryService", on_delete=models.PROTECT, related_name="+")
+    referral = models.ForeignKey(
+        "referrals.Referral", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    sealed = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.tracing_request_id} -> {self.service_id}"
+
+    @property
+    def sent(self) -> bool:
+        return self.referral_id is not None
+
+    @property
+    def note(self) -> str:
+        return crypto.decrypt_json(self.sealed).get("text", "") if self.sealed else ""

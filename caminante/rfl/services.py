@@ -291,6 +291,10 @@ def change_status(user, tracing: TracingRequest, to_status: str, *, closure_reas
                 raise ValidationError({"closure_reason": problem})
         elif closure_reason:
             raise ValidationError({"closure_reason": _("A reason is given only when the case is closed.")})
+        if to_status == Status.REUNITED and tracing.unaccompanied_child and tracing.family_link_verified_at is None:
+            raise ValidationError(
+                {"status": _("A child is reunited only after the family link was verified (best-interests step).")}
+            )
         if to_status == Status.CONTACT_RESTORED and tracing.found_consent != FoundConsent.SHARE_LOCATION:
             raise ValidationError(
                 {"status": _("Contact is restored only when the found person agreed that the enquirer may reach them.")}

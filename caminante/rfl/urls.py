@@ -7,6 +7,7 @@ from . import views
 urlpatterns = [
     path("rfl/", views.request_list, name="rfl-list"),
     path("rfl/new/", views.request_new, name="rfl-new"),
+    path("rfl/children/", views.child_list, name="rfl-children"),
     path("rfl/<uuid:tracing_id>/", views.request_detail, name="rfl-request"),
     path("rfl/<uuid:tracing_id>/candidates/", views.request_candidates, name="rfl-candidates"),
 ]

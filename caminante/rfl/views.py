@@ -17,9 +17,18 @@ from caminante.core.roles import RFL_ROLES
 from caminante.core.scoping import access, get_or_404
 from caminante.core.selectors import service_points_for
 
-from . import candidates, selectors, services
-from .forms import AssignForm, LocateForm, NoteForm, RequestForm, StatusForm, TaskForm
-from .models import SEARCHABLE, CandidateDecision, Status, TracingCandidate
+from . import candidates, children, selectors, services
+from .forms import (
+    AssignForm,
+    ChildReferralForm,
+    ChildStepForm,
+    LocateForm,
+    NoteForm,
+    RequestForm,
+    StatusForm,
+    TaskForm,
+)
+from .models import SEARCHABLE, CandidateDecision, ChildStepKind, Status, TracingCandidate
 
 RFL = tuple(RFL_ROLES)
 
@@ -42,13 +51,26 @@ def request_list(request):
         status=status,
         mine_of=request.user if request.GET.get("mine") == "1" else None,
     )
-    page = Paginator(qs.order_by("-created_at"), 50).get_page(request.GET.get("page"))
+    page = Paginator(children.prioritised(qs), 50).get_page(request.GET.get("page"))
     services.record_list_read(request.user, len(page.object_list))
     return render(
         request,
         "rfl/list.html",
         {"page": page, "statuses": Status.choices, "status": status if status in Status.values else ""},
     )
+
+
+@access(*RFL)
+def child_list(request):
+    """The child cases (unaccompanied or separated children), longest waiting first, with the
+    best-interests steps done. RFL and protection officers only."""
+    qs = children.child_cases(
+        selectors.requests_for(request.user).select_related("assigned_to").prefetch_related("child_steps")
+    )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    services.record_list_read(request.user, len(page.object_list), "children")
+    rows = [(t, {s.kind for s in t.child_steps.all()}) for t in page.object_list]
+    return render(request, "rfl/children.html", {"page": page, "rows": rows, "step_kinds": ChildStepKind.choices})
 
 
 @access(*RFL)
@@ -116,6 +138,24 @@ def _act(request, tracing) -> None:
             raise _form_errors(form)
         candidates.record_located(request.user, tracing, form.cleaned_data["found_consent"])
         messages.success(request, _("The found person's decision is recorded."))
+    elif action == "child_step":
+        form = ChildStepForm(request.POST)
+        if not form.is_valid():
+            raise _form_errors(form)
+        children.record_step(request.user, tracing, **form.cleaned_data)
+        messages.success(request, _("Step recorded."))
+    elif action == "child_referral":
+        form = ChildReferralForm(request.POST, services=children.child_protection_services(tracing))
+        if not form.is_valid():
+            raise _form_errors(form)
+        record = children.refer(request.user, tracing, base_url=request.build_absolute_uri("/"), **form.cleaned_data)
+        if record.sent:
+            messages.success(request, _("Referral sent: %(code)s") % {"code": record.referral.code})
+        else:
+            messages.success(
+                request,
+                _("Referral recorded on the case; it is sent from the registry once the child is registered."),
+            )
     else:
         messages.error(request, _("Choose what to do."))
 
@@ -158,8 +198,20 @@ def request_detail(request, tracing_id):
             "locate_form": LocateForm() if tracing.can_move_to(Status.LOCATED) and tracing.matched_person_id else None,
             "disclosure": candidates.for_enquirer(request.user, tracing),
             "candidate_count": candidates.proposed(tracing).count(),
+            **_child_context(tracing),
         },
     )
+
+
+def _child_context(tracing) -> dict:
+    if not tracing.unaccompanied_child:
+        return {}
+    return {
+        "child_steps": children.steps_of(tracing),
+        "child_step_form": ChildStepForm() if not tracing.is_closed else None,
+        "child_referrals": tracing.child_referrals.select_related("service", "referral"),
+        "child_referral_form": ChildReferralForm(services=children.child_protection_services(tracing)),
+    }
 
 
 @access(*RFL)
