@@ -48,6 +48,10 @@ class DisclosureSerializer(serializers.Serializer):
     location = serializers.CharField(
         allow_null=True, help_text="Where the found person is; null unless they agreed that the enquirer may know."
     )
+    message = serializers.CharField(
+        allow_null=True,
+        help_text="The safe-and-well message for the enquirer (no location); null for the other kinds.",
+    )
 
 
 class TracingRequestSerializer(serializers.ModelSerializer):
