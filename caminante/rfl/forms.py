@@ -90,3 +90,22 @@ class ChildReferralForm(forms.Form):
     def __init__(self, *args, services=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["service"].queryset = services
+
+
+class DeceasedForm(forms.Form):
+    found_on = BoundedDateField(label=_("Date found"))
+    place_found = forms.CharField(label=_("Place found"), max_length=200)
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, initial=Sex.UNKNOWN)
+    estimated_age = forms.IntegerField(label=_("Estimated age"), required=False, min_value=0, max_value=MAX_AGE)
+    description = forms.CharField(
+        label=_("Description"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    belongings = forms.CharField(
+        label=_("Belongings"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    burial_place = forms.CharField(label=_("Where buried"), max_length=200, required=False)
+    authority = forms.CharField(label=_("Authority involved"), max_length=200, required=False)
+
+
+class ProposeMatchForm(forms.Form):
+    tracing = forms.CharField(label=_("Tracing case code"), max_length=20)

@@ -255,6 +255,8 @@ def record_list_read(user, count: int, where: str = "list") -> None:
 def _closure_errors(tracing: TracingRequest, reason: str) -> str | None:
     if reason not in ClosureReason.values:
         return _("Choose why the case is closed.")
+    if reason == ClosureReason.FOUND_DEAD and tracing.deceased_record_id is None:
+        return _("“Found dead” needs a match with a deceased-migrant record confirmed by two different RFL officers.")
     if reason == ClosureReason.LINK_RESTORED and tracing.contact_restored_at is None:
         return _("“Family link restored” needs the contact to have been restored first.")
     if reason == ClosureReason.FOUND_DECLINED and tracing.found_consent not in (
