@@ -18,7 +18,7 @@ from caminante.core.roles import RFL_ROLES
 from caminante.core.scoping import access, get_or_404
 from caminante.core.selectors import service_points_for
 
-from . import candidates, children, deceased, selectors, services
+from . import candidates, children, deceased, reciprocal, selectors, services
 from .forms import (
     AssignForm,
     ChildReferralForm,
@@ -201,6 +201,7 @@ def request_detail(request, tracing_id):
             "locate_form": LocateForm() if tracing.can_move_to(Status.LOCATED) and tracing.matched_person_id else None,
             "disclosure": candidates.for_enquirer(request.user, tracing),
             "candidate_count": candidates.proposed(tracing).count(),
+            "each_other": reciprocal.each_other(request.user, tracing),
             **_child_context(tracing),
         },
     )
