@@ -132,7 +132,7 @@ def test_a_refusal_never_shows_the_location_on_the_page_or_the_api(client_for, u
     box = page.split('id="enquirer-may-know"')[1].split("</div>")[0]
     assert "Maicao" not in box
     data = client.get(reverse("rfl-tracing-request-detail", kwargs={"pk": case.pk})).json()
-    assert data["enquirer_may_know"] == {"kind": "nothing", "location": None}
+    assert data["enquirer_may_know"] == {"kind": "nothing", "location": None, "message": None}
     assert "Maicao" not in json.dumps(data)
 
 

@@ -14,7 +14,7 @@ from caminante.core.models import ServicePoint
 from caminante.core.roles import RFL_ROLES
 from caminante.registry.models import Sex
 
-from . import candidates, selectors, services
+from . import candidates, children, selectors, services
 from .models import (
     Circumstance,
     ClosureReason,
@@ -47,6 +47,10 @@ class DisclosureSerializer(serializers.Serializer):
     )
     location = serializers.CharField(
         allow_null=True, help_text="Where the found person is; null unless they agreed that the enquirer may know."
+    )
+    message = serializers.CharField(
+        allow_null=True,
+        help_text="The safe-and-well message for the enquirer (no location); null for the other kinds.",
     )
 
 
@@ -181,6 +185,11 @@ class TracingRequestViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.Retriev
             .select_related("national_society", "service_point", "assigned_to", "matched_person")
             .order_by("-created_at")
         )
+
+    def filter_queryset(self, queryset):
+        # Child cases first among the open ones (priority tracing); the detail lookups are unaffected.
+        queryset = super().filter_queryset(queryset)
+        return children.prioritised(queryset) if self.action == "list" else queryset
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)

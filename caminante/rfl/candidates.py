@@ -187,15 +187,30 @@ def last_place(person) -> str:
     return f"{point.name} ({point.city})"
 
 
+def safe_and_well_message(tracing: TracingRequest) -> str:
+    """The message the officer sends or reads to the enquirer when the found person agreed only to
+    a safe-and-well message: that they are well, and nothing of where they are or how to reach
+    them. It names the person as the enquirer did in the request (nothing from the registry)."""
+    name = tracing.sought.get("given_names", "") or _("the person you are looking for")
+    return _(
+        "Restoring Family Links, Red Cross — case %(code)s. We found %(name)s, whom you asked us to look for. "
+        "%(name)s is safe and well and asked us to tell you so. They did not wish to share where they are "
+        "or how to reach them, and we will respect that. If they change their mind, we will tell you."
+    ) % {"code": tracing.code, "name": name}
+
+
 def for_enquirer(user, tracing: TracingRequest) -> dict:
     """What the officer may tell the enquirer, and nothing more than the found person allowed:
-    `kind` ("searching", "share_location", "safe_and_well", "nothing") and `location` (only when
-    the found person agreed that the enquirer may learn where they are)."""
+    `kind` ("searching", "share_location", "safe_and_well", "nothing"), `location` (only when
+    the found person agreed that the enquirer may learn where they are) and `message` (the
+    safe-and-well text, which carries no location)."""
     may_work_on(user, tracing)
     consent = tracing.found_consent
     if not consent:
-        return {"kind": "searching", "location": None}
+        return {"kind": "searching", "location": None, "message": None}
     if consent == FoundConsent.SHARE_LOCATION and tracing.matched_person_id:
         record_read(user, tracing, "location")
-        return {"kind": consent, "location": last_place(tracing.matched_person)}
-    return {"kind": "safe_and_well" if consent == FoundConsent.SAFE_AND_WELL else "nothing", "location": None}
+        return {"kind": consent, "location": last_place(tracing.matched_person), "message": None}
+    if consent == FoundConsent.SAFE_AND_WELL:
+        return {"kind": "safe_and_well", "location": None, "message": safe_and_well_message(tracing)}
+    return {"kind": "nothing", "location": None, "message": None}

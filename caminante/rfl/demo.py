@@ -1,7 +1,9 @@
 """Demo tracing cases for Colombia (the `rfl.co` officer): a mother looking for her daughter who
 is registered, with consent to family tracing, at another service point (the engine proposes
-her), an unaccompanied boy looking for his father, a man detained on the route, and an older
-woman lost in the Darién. Made once: a second run finds the cases and leaves them as they are."""
+her), an unaccompanied boy looking for his father, a man detained on the route, an older woman
+lost in the Darién, a sister and a brother looking for each other (two open requests that match
+each other), and one deceased-migrant record. Made once: a second run finds the cases and leaves
+them as they are."""
 
 from datetime import date, timedelta
 
@@ -10,7 +12,7 @@ from django.db import transaction
 from caminante.core.demo import main_service_points
 from caminante.registry.models import ConsentPurpose, Person
 
-from . import candidates, services
+from . import candidates, deceased, services
 from .models import TracingRequest
 
 COUNTRY = "co"
@@ -60,6 +62,48 @@ OTHER_REQUESTS = [
         "days_ago": 45,
     },
 ]
+
+
+# A sister and a brother separated at the border, each asking at a different time.
+EACH_OTHER = [
+    {
+        "enquirer_name": "María Gabriela Urdaneta Pérez",
+        "enquirer_contact": "WhatsApp +58 424 555 0178",
+        "given_names": "Luis Alberto",
+        "family_names": "Urdaneta Pérez",
+        "sex": "male",
+        "birth_year": 1995,
+        "place_of_origin": "Cabimas, Zulia",
+        "last_known_place": "San Antonio del Táchira",
+        "circumstance": "route",
+        "relationship": "sibling",
+        "days_ago": 25,
+    },
+    {
+        "enquirer_name": "Luis Alberto Urdaneta Pérez",
+        "enquirer_contact": "+57 311 555 0164",
+        "given_names": "María Gabriela",
+        "family_names": "Urdaneta Pérez",
+        "sex": "female",
+        "birth_year": 1992,
+        "place_of_origin": "Cabimas, Zulia",
+        "last_known_place": "Puente Simón Bolívar",
+        "circumstance": "route",
+        "relationship": "sibling",
+        "days_ago": 9,
+    },
+]
+
+DECEASED = {
+    "place_found": "Orilla del río Táchira, trocha cercana a Villa del Rosario",
+    "sex": "male",
+    "estimated_age": 30,
+    "description": "Hombre de complexión delgada, 1,70 m aprox., cicatriz en la ceja derecha.",
+    "belongings": "Rosario de madera, una foto de dos niñas, billetes de bolívares.",
+    "burial_place": "Cementerio Central de Cúcuta, sector de personas no identificadas",
+    "authority": "Instituto Nacional de Medicina Legal, Cúcuta",
+    "days_ago": 20,
+}
 
 
 def _sought_registered(officer, main_point) -> Person | None:
@@ -127,4 +171,20 @@ def seed(points, users) -> str | None:
             )
             services.add_note(officer, case, "Quien busca volverá a llamar la próxima semana.")
             made += 1
-    return f"RFL: {made} tracing requests for {officer.username} ({proposed} candidates proposed for the first)."
+        for spec in EACH_OTHER:
+            values = dict(spec)
+            days_ago = values.pop("days_ago")
+            services.open_request(
+                officer,
+                services.TracingInput(
+                    enquirer_consent=True, last_known_date=today - timedelta(days=days_ago), **values
+                ),
+            )
+            made += 1
+        values = dict(DECEASED)
+        days_ago = values.pop("days_ago")
+        deceased.record_deceased(officer, deceased.DeceasedInput(found_on=today - timedelta(days=days_ago), **values))
+    return (
+        f"RFL: {made} tracing requests for {officer.username} ({proposed} candidates proposed for the first), "
+        "1 deceased-migrant record."
+    )

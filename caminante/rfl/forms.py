@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from caminante.core.fields import BoundedDateField
 from caminante.registry.models import Sex
 
-from .models import Circumstance, ClosureReason, FoundConsent, SoughtRelationship, Status
+from .models import ChildStepKind, Circumstance, ClosureReason, FoundConsent, SoughtRelationship, Status
 from .services import LENGTHS, MAX_AGE, MAX_NOTE, PLAIN_TARGETS
 
 
@@ -72,3 +72,40 @@ class LocateForm(forms.Form):
     found_consent = forms.ChoiceField(
         label=_("What did the found person decide?"), choices=FoundConsent.choices, widget=forms.RadioSelect
     )
+
+
+class ChildStepForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Step"), choices=ChildStepKind.choices)
+    done_on = BoundedDateField(label=_("Date"))
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ChildReferralForm(forms.Form):
+    service = forms.ModelChoiceField(label=_("Child-protection service"), queryset=None)
+    consent = forms.BooleanField(
+        label=_("The child (or their carer) agrees that these details are shared with the service"), required=False
+    )
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+    def __init__(self, *args, services=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = services
+
+
+class DeceasedForm(forms.Form):
+    found_on = BoundedDateField(label=_("Date found"))
+    place_found = forms.CharField(label=_("Place found"), max_length=200)
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, initial=Sex.UNKNOWN)
+    estimated_age = forms.IntegerField(label=_("Estimated age"), required=False, min_value=0, max_value=MAX_AGE)
+    description = forms.CharField(
+        label=_("Description"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    belongings = forms.CharField(
+        label=_("Belongings"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    burial_place = forms.CharField(label=_("Where buried"), max_length=200, required=False)
+    authority = forms.CharField(label=_("Authority involved"), max_length=200, required=False)
+
+
+class ProposeMatchForm(forms.Form):
+    tracing = forms.CharField(label=_("Tracing case code"), max_length=20)

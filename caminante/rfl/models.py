@@ -147,6 +147,14 @@ class TracingRequest(Tracked):
     contact_restored_at = models.DateTimeField(null=True, blank=True)
     reunited_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # A child case: when the best-interests step "verification of the family link" was done
+    # (`children.record_step`); a child is reunited only after it.
+    family_link_verified_at = models.DateTimeField(null=True, blank=True)
+    # The deceased-migrant record this case was matched to, set only when two different RFL
+    # officers confirmed the match (`deceased.confirm_match`); "found dead" needs it.
+    deceased_record = models.ForeignKey(
+        "rfl.DeceasedRecord", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -187,6 +195,17 @@ class TracingRequest(Tracked):
                 name="rfl_tr_found_consent_valid",
             ),
             models.CheckConstraint(condition=Q(enquirer_consent=True), name="rfl_tr_enquirer_consented"),
+            models.CheckConstraint(
+                condition=~Q(closure_reason=ClosureReason.FOUND_DEAD) | Q(deceased_record__isnull=False),
+                name="rfl_tr_found_dead_confirmed",
+            ),
+            # A child is reunited only with the family link verified (best-interests procedure).
+            models.CheckConstraint(
+                condition=~Q(unaccompanied_child=True)
+                | (~Q(status=Status.REUNITED) & Q(reunited_at__isnull=True))
+                | Q(family_link_verified_at__isnull=False),
+                name="rfl_tr_child_reunion_verified",
+            ),
             models.CheckConstraint(
                 condition=Q(sought_birth_year__isnull=True)
                 | Q(sought_birth_year__gte=1900, sought_birth_year__lte=2100),
@@ -335,3 +354,179 @@ class TracingCandidate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tracing_request_id} ~ {self.person_id} ({self.decision})"
+
+
+# ---------------------------------------------------------------------------------------------
+# Unaccompanied and separated children
+
+
+class ChildStepKind(models.TextChoices):
+    """The best-interests steps of a child case, in their usual order."""
+
+    ASSESSMENT = "assessment", _("Best-interests assessment")
+    INTERIM_CARE = "interim_care", _("Interim care arranged")
+    TRACING = "tracing", _("Family tracing")
+    VERIFICATION = "verification", _("Verification of the family link")
+
+
+class ChildStep(models.Model):
+    """One best-interests step done on a child case (once per kind), with an encrypted note."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tracing_request = models.ForeignKey(TracingRequest, on_delete=models.CASCADE, related_name="child_steps")
+    kind = models.CharField(_("step"), max_length=16, choices=ChildStepKind.choices)
+    done_on = models.DateField(_("date"))
+    sealed = models.TextField(blank=True, editable=False)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["done_on", "recorded_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["tracing_request", "kind"], name="rfl_child_step_once"),
+            models.CheckConstraint(condition=Q(kind__in=_values(ChildStepKind)), name="rfl_child_step_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tracing_request_id}: {self.kind}"
+
+    @property
+    def note(self) -> str:
+        return crypto.decrypt_json(self.sealed).get("text", "") if self.sealed else ""
+
+
+class ChildReferral(models.Model):
+    """A child case referred to the child-protection pathway of the referrals directory: a sent
+    referral (`referrals.Referral`) when the child is registered and the officer may refer, or the
+    intent recorded (the service chosen) until the child is registered."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tracing_request = models.ForeignKey(TracingRequest, on_delete=models.CASCADE, related_name="child_referrals")
+    service = models.ForeignKey("referrals.DirectoryService", on_delete=models.PROTECT, related_name="+")
+    referral = models.ForeignKey(
+        "referrals.Referral", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    sealed = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.tracing_request_id} -> {self.service_id}"
+
+    @property
+    def sent(self) -> bool:
+        return self.referral_id is not None
+
+    @property
+    def note(self) -> str:
+        return crypto.decrypt_json(self.sealed).get("text", "") if self.sealed else ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Deceased migrants
+
+
+class DeceasedRecord(Tracked):
+    """A deceased migrant, kept for matching with tracing requests and a dignified identification.
+    What could identify the person or the place (where found, description, belongings, where
+    buried, the authority involved) is sealed; the date found, sex and estimated age stay plain
+    for matching. Photos are not kept yet."""
+
+    code = models.CharField(max_length=16, unique=True)
+    national_society = models.ForeignKey(NationalSociety, on_delete=models.PROTECT, related_name="+")
+    found_on = models.DateField(_("date found"))
+    sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
+    estimated_age = models.PositiveSmallIntegerField(_("estimated age"), null=True, blank=True)
+    sealed = models.TextField(editable=False)
+
+    class Meta:
+        ordering = ["-found_on", "-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(sealed=""), name="rfl_deceased_sealed"),
+            models.CheckConstraint(
+                condition=Q(estimated_age__isnull=True) | Q(estimated_age__lte=120), name="rfl_deceased_age_range"
+            ),
+            models.CheckConstraint(condition=Q(found_on__gte="1900-01-01"), name="rfl_deceased_found_on_range"),
+            models.CheckConstraint(condition=Q(sex__in=_values(Sex)), name="rfl_deceased_sex"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def details(self) -> dict:
+        return crypto.decrypt_json(self.sealed)
+
+
+class DeceasedMatchState(models.TextChoices):
+    PROPOSED = "proposed", _("To confirm")
+    CONFIRMED = "confirmed", _("Confirmed by two officers")
+    REJECTED = "rejected", _("Rejected")
+
+
+class DeceasedMatch(models.Model):
+    """A possible match between a deceased-migrant record and a tracing request. It is confirmed
+    only by two different RFL officers, one after the other (checked by the database)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    deceased = models.ForeignKey(DeceasedRecord, on_delete=models.CASCADE, related_name="matches")
+    tracing_request = models.ForeignKey(TracingRequest, on_delete=models.CASCADE, related_name="deceased_matches")
+    state = models.CharField(max_length=10, choices=DeceasedMatchState.choices, default=DeceasedMatchState.PROPOSED)
+    proposed_at = models.DateTimeField(default=timezone.now)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    first_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    first_confirmed_at = models.DateTimeField(null=True, blank=True)
+    second_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    second_confirmed_at = models.DateTimeField(null=True, blank=True)
+    rejected_at = models.DateTimeField(null=True, blank=True)
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["proposed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["deceased", "tracing_request"], name="rfl_deceased_match_unique"),
+            models.UniqueConstraint(
+                fields=["tracing_request"],
+                condition=Q(state=DeceasedMatchState.CONFIRMED),
+                name="rfl_deceased_one_confirmed",
+            ),
+            models.CheckConstraint(condition=Q(state__in=_values(DeceasedMatchState)), name="rfl_deceased_state"),
+            # Two people: the second confirmer is never the first.
+            models.CheckConstraint(
+                condition=Q(second_confirmed_by__isnull=True)
+                | Q(first_confirmed_by__isnull=False, second_confirmed_at__isnull=False)
+                & ~Q(second_confirmed_by=models.F("first_confirmed_by")),
+                name="rfl_deceased_confirmers_differ",
+            ),
+            models.CheckConstraint(
+                condition=Q(first_confirmed_by__isnull=True) | Q(first_confirmed_at__isnull=False),
+                name="rfl_deceased_first_dated",
+            ),
+            models.CheckConstraint(
+                condition=Q(state=DeceasedMatchState.CONFIRMED, second_confirmed_by__isnull=False)
+                | (~Q(state=DeceasedMatchState.CONFIRMED) & Q(second_confirmed_by__isnull=True)),
+                name="rfl_deceased_confirmed_by_two",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=DeceasedMatchState.REJECTED) | Q(rejected_at__isnull=False),
+                name="rfl_deceased_rejected_dated",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.deceased_id} ~ {self.tracing_request_id} ({self.state})"

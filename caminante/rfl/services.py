@@ -255,6 +255,8 @@ def record_list_read(user, count: int, where: str = "list") -> None:
 def _closure_errors(tracing: TracingRequest, reason: str) -> str | None:
     if reason not in ClosureReason.values:
         return _("Choose why the case is closed.")
+    if reason == ClosureReason.FOUND_DEAD and tracing.deceased_record_id is None:
+        return _("“Found dead” needs a match with a deceased-migrant record confirmed by two different RFL officers.")
     if reason == ClosureReason.LINK_RESTORED and tracing.contact_restored_at is None:
         return _("“Family link restored” needs the contact to have been restored first.")
     if reason == ClosureReason.FOUND_DECLINED and tracing.found_consent not in (
@@ -291,6 +293,10 @@ def change_status(user, tracing: TracingRequest, to_status: str, *, closure_reas
                 raise ValidationError({"closure_reason": problem})
         elif closure_reason:
             raise ValidationError({"closure_reason": _("A reason is given only when the case is closed.")})
+        if to_status == Status.REUNITED and tracing.unaccompanied_child and tracing.family_link_verified_at is None:
+            raise ValidationError(
+                {"status": _("A child is reunited only after the family link was verified (best-interests step).")}
+            )
         if to_status == Status.CONTACT_RESTORED and tracing.found_consent != FoundConsent.SHARE_LOCATION:
             raise ValidationError(
                 {"status": _("Contact is restored only when the found person agreed that the enquirer may reach them.")}

@@ -13,13 +13,25 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from caminante.core.codes import normalize_code
 from caminante.core.roles import RFL_ROLES
 from caminante.core.scoping import access, get_or_404
 from caminante.core.selectors import service_points_for
 
-from . import candidates, selectors, services
-from .forms import AssignForm, LocateForm, NoteForm, RequestForm, StatusForm, TaskForm
-from .models import SEARCHABLE, CandidateDecision, Status, TracingCandidate
+from . import candidates, children, deceased, reciprocal, selectors, services
+from .forms import (
+    AssignForm,
+    ChildReferralForm,
+    ChildStepForm,
+    DeceasedForm,
+    LocateForm,
+    NoteForm,
+    ProposeMatchForm,
+    RequestForm,
+    StatusForm,
+    TaskForm,
+)
+from .models import SEARCHABLE, CandidateDecision, ChildStepKind, DeceasedMatch, Status, TracingCandidate
 
 RFL = tuple(RFL_ROLES)
 
@@ -42,13 +54,26 @@ def request_list(request):
         status=status,
         mine_of=request.user if request.GET.get("mine") == "1" else None,
     )
-    page = Paginator(qs.order_by("-created_at"), 50).get_page(request.GET.get("page"))
+    page = Paginator(children.prioritised(qs), 50).get_page(request.GET.get("page"))
     services.record_list_read(request.user, len(page.object_list))
     return render(
         request,
         "rfl/list.html",
         {"page": page, "statuses": Status.choices, "status": status if status in Status.values else ""},
     )
+
+
+@access(*RFL)
+def child_list(request):
+    """The child cases (unaccompanied or separated children), longest waiting first, with the
+    best-interests steps done. RFL and protection officers only."""
+    qs = children.child_cases(
+        selectors.requests_for(request.user).select_related("assigned_to").prefetch_related("child_steps")
+    )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    services.record_list_read(request.user, len(page.object_list), "children")
+    rows = [(t, {s.kind for s in t.child_steps.all()}) for t in page.object_list]
+    return render(request, "rfl/children.html", {"page": page, "rows": rows, "step_kinds": ChildStepKind.choices})
 
 
 @access(*RFL)
@@ -116,6 +141,24 @@ def _act(request, tracing) -> None:
             raise _form_errors(form)
         candidates.record_located(request.user, tracing, form.cleaned_data["found_consent"])
         messages.success(request, _("The found person's decision is recorded."))
+    elif action == "child_step":
+        form = ChildStepForm(request.POST)
+        if not form.is_valid():
+            raise _form_errors(form)
+        children.record_step(request.user, tracing, **form.cleaned_data)
+        messages.success(request, _("Step recorded."))
+    elif action == "child_referral":
+        form = ChildReferralForm(request.POST, services=children.child_protection_services(tracing))
+        if not form.is_valid():
+            raise _form_errors(form)
+        record = children.refer(request.user, tracing, base_url=request.build_absolute_uri("/"), **form.cleaned_data)
+        if record.sent:
+            messages.success(request, _("Referral sent: %(code)s") % {"code": record.referral.code})
+        else:
+            messages.success(
+                request,
+                _("Referral recorded on the case; it is sent from the registry once the child is registered."),
+            )
     else:
         messages.error(request, _("Choose what to do."))
 
@@ -158,8 +201,21 @@ def request_detail(request, tracing_id):
             "locate_form": LocateForm() if tracing.can_move_to(Status.LOCATED) and tracing.matched_person_id else None,
             "disclosure": candidates.for_enquirer(request.user, tracing),
             "candidate_count": candidates.proposed(tracing).count(),
+            "each_other": reciprocal.each_other(request.user, tracing),
+            **_child_context(tracing),
         },
     )
+
+
+def _child_context(tracing) -> dict:
+    if not tracing.unaccompanied_child:
+        return {}
+    return {
+        "child_steps": children.steps_of(tracing),
+        "child_step_form": ChildStepForm() if not tracing.is_closed else None,
+        "child_referrals": tracing.child_referrals.select_related("service", "referral"),
+        "child_referral_form": ChildReferralForm(services=children.child_protection_services(tracing)),
+    }
 
 
 @access(*RFL)
@@ -197,4 +253,88 @@ def request_candidates(request, tracing_id):
         request,
         "rfl/candidates.html",
         {"tracing": tracing, "sought": tracing.sought, "rows": rows, "can_search": tracing.status in SEARCHABLE},
+    )
+
+
+# ---- deceased migrants --------------------------------------------------------------------------
+
+
+@access(*RFL)
+def deceased_list(request):
+    page = Paginator(deceased.records_for(request.user), 50).get_page(request.GET.get("page"))
+    deceased.record_list_read(request.user, len(page.object_list))
+    return render(request, "rfl/deceased_list.html", {"page": page})
+
+
+@access(*RFL)
+def deceased_new(request):
+    form = DeceasedForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record = deceased.record_deceased(request.user, deceased.DeceasedInput(**form.cleaned_data))
+        except ValidationError as exc:
+            for name, msgs in exc.message_dict.items():
+                for message in msgs:
+                    form.add_error(name if name in form.fields else None, message)
+        else:
+            messages.success(request, _("Record kept: %(code)s") % {"code": record.code})
+            return redirect("rfl-deceased", deceased_id=record.pk)
+    return render(request, "rfl/deceased_new.html", {"form": form}, status=400 if request.method == "POST" else 200)
+
+
+def _deceased_act(request, record) -> None:
+    action = request.POST.get("action", "")
+    if action == "propose":
+        form = ProposeMatchForm(request.POST)
+        if not form.is_valid():
+            raise _form_errors(form)
+        code = normalize_code(form.cleaned_data["tracing"])
+        tracing = selectors.requests_for(request.user).filter(code=code).first() if code else None
+        if tracing is None:
+            raise ValidationError({"tracing": _("No tracing case of this National Society has that code.")})
+        deceased.propose_match(request.user, record, tracing)
+        messages.success(request, _("Possible match recorded: two different RFL officers must confirm it."))
+    elif action in ("confirm", "reject"):
+        match = DeceasedMatch.objects.filter(deceased=record, pk=_uuid(request.POST.get("match"))).first()
+        if match is None:
+            raise ValidationError({"match": _("Choose a match of this record.")})
+        if action == "confirm":
+            match = deceased.confirm_match(request.user, match)
+            if match.state == "confirmed":
+                messages.success(request, _("Match confirmed by two officers. Tell the family in person."))
+            else:
+                messages.success(request, _("First confirmation recorded: a second RFL officer must confirm."))
+        else:
+            deceased.reject_match(request.user, match)
+            messages.success(request, _("Match rejected."))
+    else:
+        messages.error(request, _("Choose what to do."))
+
+
+@access(*RFL)
+def deceased_detail(request, deceased_id):
+    record = get_or_404(deceased.records_for(request.user), request.user, pk=deceased_id)
+    if request.method == "POST":
+        try:
+            _deceased_act(request, record)
+        except ValidationError as exc:
+            _errors_to_messages(request, exc)
+        except PermissionDenied:
+            raise Http404 from None
+        return redirect("rfl-deceased", deceased_id=record.pk)
+    deceased.record_read(request.user, record)
+    matches = record.matches.select_related(
+        "tracing_request", "first_confirmed_by", "second_confirmed_by", "proposed_by"
+    )
+    return render(
+        request,
+        "rfl/deceased_detail.html",
+        {
+            "record": record,
+            "details": record.details,
+            "matches": matches,
+            "suggestions": deceased.suggestions(request.user, record),
+            "propose_form": ProposeMatchForm(),
+            "may_confirm": request.user.role in deceased.CONFIRMERS,
+        },
     )

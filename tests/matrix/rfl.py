@@ -1,11 +1,15 @@
-"""RFL objects for the permission matrix: one tracing request per country, opened by that
-country's RFL officer (the Colombian one from the matrix's users; a Peruvian one made here)."""
+"""RFL objects for the permission matrix: one tracing request (a child case) and one
+deceased-migrant record per country, made by that country's RFL officer (the Colombian one from
+the matrix's users; a Peruvian one made here)."""
+
+from datetime import date
 
 from caminante.core.roles import Role
+from caminante.rfl.deceased import DeceasedInput, record_deceased
 from caminante.rfl.services import TracingInput, open_request
 from tests.conftest import make_user
 
-PARAM_KINDS = {"tracing_id": "tracing_request"}
+PARAM_KINDS = {"tracing_id": "tracing_request", "deceased_id": "deceased"}
 PK_ROUTE_PREFIXES = {"rfl-tracing-request-": "tracing_request"}
 
 
@@ -21,6 +25,9 @@ def build(country, writer, point, users):
             family_names="Matriz",
             circumstance="route",
             relationship="sibling",
+            age=12,
+            unaccompanied_child=True,
         ),
     )
-    return {"tracing_request": tracing.pk}
+    record = record_deceased(officer, DeceasedInput(found_on=date(2024, 3, 1), place_found="Matriz", sex="male"))
+    return {"tracing_request": tracing.pk, "deceased": record.pk}
