@@ -44,8 +44,8 @@ CLEARED_THRESHOLD = 0.9
 
 @dataclass(frozen=True)
 class Verdict:
-    kind: str | None  # the most likely sensitive kind when its probability reaches the threshold
-    probability: float  # that kind's probability in the window that decided
+    kind: str | None  # the most likely sensitive kind there, when the message is sensitive
+    probability: float  # the probability that the deciding window is sensitive (1 - P(none))
     window: str = ""
 
 
