@@ -380,3 +380,16 @@ def test_demo_and_test_settings_report_nothing(demo, number_co, settings):
     settings.DEMO_MODE = False
     settings.TESTING = True
     assert _ids(include_deployment_checks=True) == set()
+
+
+def test_an_erasure_request_deletes_the_sink_copies_sent_to_that_person(demo, number_co):
+    ns = number_co.national_society
+    _voucher(ns)
+    _voucher(ns, key="cash-voucher-other", phone="+57 300 555 0202")
+    outbox.deliver_due()
+    assert SentMessage.objects.count() == 2
+    contact = services.get_or_create_contact(ns, Channel.WHATSAPP, "573005550101")
+    services.erase_contact_data(contact)
+    remaining = [sent.content["to"] for sent in SentMessage.objects.all()]
+    assert remaining == ["573005550202"]  # only the other person's copy is kept
+    assert AuditEvent.objects.filter(action="channels.erase").latest("seq").data["sink_copies"] == 1

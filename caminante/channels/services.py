@@ -28,6 +28,7 @@ from .models import (
     Message,
     Note,
     Queue,
+    SentMessage,
     WhatsAppNumber,
 )
 
@@ -506,10 +507,12 @@ def set_opt_out(contact: Contact, opted_out: bool) -> None:
 
 
 def erase_contact_data(contact: Contact) -> int:
-    """The person asked for their conversation data to be deleted: remove the text of every message."""
+    """The person asked for their conversation data to be deleted: remove the text of every message,
+    and the local sink's copies of what was sent to them (demo and training servers)."""
     count = Message.objects.filter(conversation__contact=contact).update(text_encrypted="", data={}, redacted=True)
     Note.objects.filter(conversation__contact=contact).delete()
-    audit.record(None, "channels.erase", contact, data={"messages": count})
+    copies, _ = SentMessage.objects.filter(outbox_message__to=contact.address).delete() if contact.address else (0, {})
+    audit.record(None, "channels.erase", contact, data={"messages": count, "sink_copies": copies})
     return count
 
 
