@@ -12,7 +12,7 @@ vocabulary.
 
 import logging
 
-from caminante.faq import safety, safety_model, topic_model
+from caminante.faq import safety_model, topic_model
 
 from . import selectors
 
@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 def training_labels() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(text, topic) for the topic model and (text, kind) for the safety model."""
     topics = [(selectors.mask_contact_details(text), topic) for text, topic, _ in selectors.approved_faq_labels()]
-    kinds = [(text, topic if topic in safety.KINDS else safety_model.NONE) for text, topic in topics]
+    kinds = [(text, safety_model.kind_of(topic)) for text, topic in topics]
     return topics, kinds
 
 

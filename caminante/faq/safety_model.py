@@ -49,17 +49,21 @@ class Verdict:
     window: str = ""
 
 
-def read_examples(data: Path = DATA) -> list[tuple[str, str]]:
-    """(text, kind) pairs from the shipped data: kind is a sensitive topic id or "none"."""
+def kind_of(topic: str) -> str:
+    """The safety model's class of an FAQ topic: a sensitive topic is its own kind, any other "none"."""
     from .safety import KINDS
 
+    return topic if topic in KINDS else NONE
+
+
+def read_examples(data: Path = DATA) -> list[tuple[str, str]]:
+    """(text, kind) pairs from the shipped data: kind is a sensitive topic id or "none"."""
     examples: list[tuple[str, str]] = []
     with (data / "safety_training.tsv").open(encoding="utf-8") as handle:
         for row in csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
             if len(row) > 3 and not row[0].startswith("#"):
-                examples.append((row[3], row[0] if row[0] in KINDS else NONE))
-    paraphrases = topic_model.read_examples(data)
-    return examples + [(text, topic if topic in KINDS else NONE) for text, topic in paraphrases]
+                examples.append((row[3], kind_of(row[0])))
+    return examples + [(text, kind_of(topic)) for text, topic in topic_model.read_examples(data)]
 
 
 def fingerprint(examples: Sequence[tuple[str, str]]) -> str:
